@@ -1,0 +1,1 @@
+"""Sub-command groups of the ``cdcourse`` command (see cdcourse.cli)."""
