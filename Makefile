@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 CONSTRAINTS := requirements/constraints.txt
 ARGS   ?=
+# Jupyter refuses to run as root without this flag; containers and Binder-like hosts often are root.
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
 .PHONY: help lab test test-fast bench datasets lock clean
@@ -32,13 +34,13 @@ $(VENV)/.installed-test: $(VENV)/.installed-base
 	touch $@
 
 lab: $(VENV)/.installed-base
-	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/course $(ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/course $(AS_ROOT) $(ARGS)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -m "not slow and not notebook and not nbgrader and not browser" $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -m "not slow and not notebook and not nbgrader and not browser" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py $(ARGS)
