@@ -50,6 +50,7 @@ from cdcourse.quality.matrix import (
     load_matrix,
     matrix_template,
     measure_level,
+    weight_sensitivity,
 )
 from cdcourse.quality.measures import (
     MEASURES,
@@ -74,5 +75,6 @@ __all__ = [
     "Assessment", "Benchmark", "Criterion", "Measure", "MeasureCut", "QualityProfile", "Rule", "ScoringMatrix",
     "accuracy", "assess", "completeness", "completeness_chart", "consistency", "default_matrix", "load_answers",
     "load_matrix", "matrix_template", "measure_level", "profile", "read_schema", "report_dict", "report_html",
-    "schema_of", "scorecard_chart", "timeliness", "uniqueness", "validity", "weighted_estimate", "write_report",
+    "schema_of", "scorecard_chart", "timeliness", "uniqueness", "validity", "weight_sensitivity",
+    "weighted_estimate", "write_report",
 ]

@@ -52,6 +52,7 @@ __all__ = [
     "load_matrix",
     "matrix_template",
     "measure_level",
+    "weight_sensitivity",
 ]
 
 FIT = "fit for official reuse"
@@ -645,3 +646,37 @@ def matrix_template(matrix: ScoringMatrix | None = None) -> dict[str, Any]:
                                "levels": {str(k): v for k, v in c.levels.items()}}
                         for c in matrix.criteria if c.scoring == "human"}}
 
+
+
+def weight_sensitivity(
+    measures: QualityProfile | Mapping[str, Any] | None,
+    answers: Mapping[str, Any] | None,
+    criterion: str,
+    weights: Any = range(0, 65, 5),
+    *,
+    matrix: ScoringMatrix | None = None,
+) -> pd.DataFrame:
+    """How the score and the verdict move as one criterion's weight changes (the others keep theirs).
+
+    Each row sets ``criterion``'s weight to one value, rescales all weights to the declared total
+    (``with_weights(..., normalise=True)``) and assesses again. Minimum levels do not depend on the
+    weights, so a dataset below a minimum stays "not fit" at every weight.
+
+    Examples
+    --------
+    >>> answers = {"relevance": 3, "accessibility_clarity": 2, "coherence_comparability": 2,
+    ...            "methodology_documentation": 2, "credibility": 2, "ethics_consent_protection": 2}
+    >>> measures = {"completeness_cells": 99, "validity": 99.5, "uniqueness": 100, "timeliness": 60}
+    >>> table = weight_sensitivity(measures, answers, "timeliness_punctuality", [0, 10, 40])
+    >>> table[["weight", "verdict"]].values.tolist()
+    [[0, 'fit for official reuse'], [10, 'fit for official reuse'], [40, 'reuse with caveats']]
+    """
+    matrix = default_matrix() if matrix is None else matrix
+    matrix.criterion(criterion)
+    rows = []
+    for w in weights:
+        m = matrix.with_weights({criterion: w}, normalise=True)
+        a = assess(measures, answers, matrix=m)
+        rows.append({"criterion": criterion, "weight": w, "share_pct": 100.0 * m.weights[criterion] / m.weights_total,
+                     "score": a.score, "verdict": a.verdict})
+    return pd.DataFrame(rows)
