@@ -351,3 +351,14 @@ def test_source_line_sits_below_the_axis_labels(estimates):
     renderer = fig.canvas.get_renderer()
     (source,) = [t for t in ax.texts if t.get_gid() == viz.SOURCE_GID]
     assert source.get_window_extent(renderer).y1 <= ax.xaxis.label.get_window_extent(renderer).y0 + 1e-6
+
+
+def test_group_points_one_marker_shape_per_group_with_intervals(by_sex):
+    fig, ax = viz.group_points(by_sex, "district", "share", "sex", lower="lo", upper="hi", title="Dots")
+    shapes = [ln.get_marker() for ln in ax.lines]
+    assert shapes == ["o", "s"]
+    assert ax.lines[0].get_xdata().tolist() == [0.4, 0.6, 0.3]
+    spans = sorted((round(s[:, 0].min(), 9), round(s[:, 0].max(), 9)) for s in ci_segments(ax))
+    assert spans == sorted(zip(by_sex["lo"].round(9), by_sex["hi"].round(9)))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["female", "male"]

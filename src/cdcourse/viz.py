@@ -7,7 +7,9 @@ Axes, puts a title, axis labels and an optional source line on the chart, and re
 methods directly (``viz.bar_ci(...).get_title()``).
 
 Groups are told apart by marker shapes or hatch patterns as well as colour, so a chart still
-reads in greyscale or for a reader who does not see the colours.
+reads in greyscale or for a reader who does not see the colours. Legends sit outside the plot
+area on the right, so they never hide data. For charts of a value by category, ``xlabel`` names
+the category axis and ``ylabel`` the value axis, whichever way (``horizontal=``) it is drawn.
 
 Examples
 --------
@@ -49,6 +51,7 @@ __all__ = [
     "bar_ci",
     "points_ci",
     "group_bars",
+    "group_points",
     "map_points",
     "pyramid",
     "before_after",
@@ -384,7 +387,9 @@ def bar_ci(
     frame : one row per bar, in the order to draw.
     x : column of category labels; y : column of estimates.
     lower, upper : columns of the interval ends (the error bar runs exactly from lower to upper).
-    title, xlabel, ylabel : chart texts; axis labels default to the column names.
+    title, xlabel, ylabel : chart texts; ``xlabel`` names the category axis (column ``x``) and
+        ``ylabel`` the value axis (column ``y``) whichever way the chart is drawn; both default to
+        the column names.
     source : a source/caption line under the chart.
     truth : the true value to compare with: a number (a dashed line), a column name or a mapping
         category -> value (a hollow diamond on each bar).
@@ -504,6 +509,76 @@ def group_bars(
             for part in container.lines[2]:
                 part.set_gid(CI_GID)
     _category_axis(ax, pos, cats, horizontal=horizontal)
+    value_label = _label(y) if ylabel is None else ylabel
+    cat_label = _label(x) if xlabel is None else xlabel
+    if horizontal:
+        _finish(ax, title=title, xlabel=value_label, ylabel=cat_label, source=source)
+    else:
+        _finish(ax, title=title, xlabel=cat_label, ylabel=value_label, source=source)
+    _legend(ax, title=_label(group) if legend_title is None else legend_title)
+    return Plot(fig, ax)
+
+
+def group_points(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    group: str,
+    *,
+    lower: str | None = None,
+    upper: str | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+    horizontal: bool = True,
+    legend_title: str | None = None,
+) -> Plot:
+    """A dot plot of ``y`` by ``x`` with one marker shape and colour per ``group`` (disaggregation).
+
+    Reads like :func:`group_bars` but stays legible with many categories (12 districts x 5
+    answers) and draws fast; with ``lower``/``upper`` each dot gets its interval. Groups are
+    nudged apart slightly so their intervals do not overlap.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"district": ["A", "A", "B", "B"], "sex": ["female", "male"] * 2,
+    ...                   "share": [0.4, 0.5, 0.6, 0.7]})
+    >>> fig, ax = group_points(t, "district", "share", "sex")
+    >>> [(ln.get_marker(), ln.get_xdata().tolist()) for ln in ax.lines]
+    [('o', [0.4, 0.6]), ('s', [0.5, 0.7])]
+    >>> plt.close(fig)
+    """
+    require_frame(frame, "frame")
+    require_columns(frame, [x, y, group] + [c for c in (lower, upper) if c is not None], "column")
+    if (lower is None) != (upper is None):
+        raise CdcourseError("lower and upper must be given together (column names of the interval ends)")
+    fig, ax = _axes(ax)
+    cats = list(pd.unique(frame[x]))
+    groups = list(pd.unique(frame[group]))
+    if len(groups) > len(PALETTE):
+        raise CdcourseError(
+            f"group {group!r} has {len(groups)} values; at most {len(PALETTE)} can be told apart in one chart"
+        )
+    cat_index = {c: i for i, c in enumerate(cats)}
+    step = min(0.12, 0.6 / max(len(groups), 1))
+    for gi, g in enumerate(groups):
+        part = frame[frame[group] == g]
+        gpos = np.array([cat_index[c] for c in part[x]], dtype=float) + (gi - (len(groups) - 1) / 2) * step
+        est = _numbers(part, y)
+        xs, ys = (est, gpos) if horizontal else (gpos, est)
+        ax.plot(xs, ys, linestyle="none", marker=MARKERS[gi], markersize=8, color=PALETTE[gi],
+                markeredgecolor=TEXT if PALETTE[gi] == OKABE_ITO["yellow"] else "white", markeredgewidth=0.6,
+                label=str(g), zorder=3)
+        if lower is not None:
+            err = _ci_errors(est, _numbers(part, lower), _numbers(part, upper), part, lower, upper)
+            container = ax.errorbar(xs, ys, **({"xerr": err} if horizontal else {"yerr": err}), fmt="none",
+                                    ecolor=PALETTE[gi], elinewidth=1.4, capsize=0, zorder=2)
+            for seg in container.lines[2]:
+                seg.set_gid(CI_GID)
+    _category_axis(ax, np.arange(len(cats), dtype=float), cats, horizontal=horizontal)
+    ax.grid(axis="y" if horizontal else "x", visible=True, color="#eeeeee")
     value_label = _label(y) if ylabel is None else ylabel
     cat_label = _label(x) if xlabel is None else xlabel
     if horizontal:
@@ -809,11 +884,13 @@ def histogram(
     source: str | None = None,
     ax: Axes | None = None,
     color: str | None = None,
+    histtype: str = "bar",
 ) -> Plot:
     """A histogram of numeric values, optionally with the true value as a dashed line.
 
     Handy for a sampling distribution: the estimates of many samples, and the population value
-    they scatter around. Missing values are left out (the legend says how many).
+    they scatter around. Missing values are left out (the legend says how many). ``histtype`` as
+    in matplotlib ("stepfilled" draws one shape instead of one bar per bin: faster).
 
     Examples
     --------
@@ -827,7 +904,7 @@ def histogram(
     keep = v.notna().to_numpy()
     w = None if weights is None else np.asarray(weights, dtype=float)[keep]
     ax.hist(v.to_numpy(dtype=float)[keep], bins=bins, weights=w, color=color or PALETTE[5], edgecolor=TEXT,
-            linewidth=0.6, label=f"values (n = {int(keep.sum()):,})")
+            linewidth=0.6, label=f"values (n = {int(keep.sum()):,})", histtype=histtype)
     if truth is not None:
         line = ax.axvline(float(truth), color=TEXT, linestyle="--", linewidth=2, label=truth_label)
         line.set_gid(TRUTH_GID)
