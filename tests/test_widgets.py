@@ -240,8 +240,9 @@ def test_variable_kind_and_choices():
             "age": [1, 20, 35, 47, 60, 80],
             "wg_seeing": [1, 2, 1, 4, 3, 1],
             "disability": pd.array([True, False, None, False, False, True], dtype="boolean"),
-            "district_code": ["D01"] * 6,
-            "district": ["Marelo"] * 6,
+            "district_code": ["D01", "D02"] * 3,
+            "district": ["Marelo", "Tovessi"] * 3,
+            "consent": ["yes"] * 6,
             "hh_lat": [-2.0] * 6,
             "weight": [1.0] * 6,
         }
@@ -250,7 +251,7 @@ def test_variable_kind_and_choices():
     assert variable_kind(df["wg_seeing"]) == "categorical"
     assert variable_kind(df["disability"]) == "categorical"
     assert variable_choices(df) == ["age", "wg_seeing", "disability", "district"]
-    assert group_choices(df) == ["wg_seeing", "disability"]
+    assert group_choices(df) == ["wg_seeing", "disability", "district"]
     # a code column is offered when its name column is absent (the participatory map)
     assert "district_code" in variable_choices(df.drop(columns="district"))
 
@@ -401,3 +402,27 @@ def test_explorer_loads_named_datasets_lazily_with_the_loader(datasets):
 def test_explorer_accepts_a_single_frame(datasets):
     ex = DatasetExplorer(datasets["community_survey"], chart=False)
     assert ex.controls["dataset"].options == ("data",)
+
+
+# ----------------------------------------------------------------------------- on the Lumeria datasets
+
+def test_explorer_on_the_community_survey_matches_a_groupby_of_the_weights(survey):
+    ex = DatasetExplorer({"community_survey": survey}, chart=False).set(variable="improved_water", by="district")
+    got = ex.result.table
+    got = got[got["improved_water"] == True].set_index("district")["share"]  # noqa: E712
+    yes = survey["improved_water"].fillna(False).to_numpy(dtype=bool)
+    known = survey["improved_water"].notna()
+    ref = (survey["weight"].where(yes, 0.0)[known].groupby(survey["district"][known], observed=True).sum()
+           / survey["weight"][known].groupby(survey["district"][known], observed=True).sum())
+    ref = {str(k): v for k, v in ref.items()}
+    assert len(got) == len(ref) == 12
+    for district, share in got.items():
+        assert share == pytest.approx(ref[str(district)])
+
+
+def test_explorer_offers_every_course_dataset_without_errors(survey, population):
+    ex = DatasetExplorer(chart=False)
+    for name in ex.controls["dataset"].options:
+        ex.set(dataset=name)
+        assert ex.error is None, (name, ex.error)
+        assert len(ex.result.table) > 0

@@ -43,6 +43,9 @@ __all__ = [
     "DEFAULT_DATASETS",
 ]
 
+#: The variable shown first, the first of these that a dataset has.
+PREFERRED_VARIABLES = ("improved_water", "score", "condition", "category")
+
 #: Datasets offered by default, in the order of the course.
 DEFAULT_DATASETS = ("community_survey", "population", "social_audit", "participatory_map", "crowd_reports")
 
@@ -99,7 +102,10 @@ def variable_choices(data: pd.DataFrame) -> list[str]:
             continue
         if _CODE_OF.get(col) in data.columns:
             continue
-        if variable_kind(data[col]) == "categorical" and data[col].nunique(dropna=True) > _MAX_CATEGORIES:
+        distinct = data[col].nunique(dropna=True)
+        if distinct <= 1 and len(data) > 1:
+            continue  # one value only (consent "yes" after filtering): nothing to see
+        if variable_kind(data[col]) == "categorical" and distinct > _MAX_CATEGORIES:
             continue
         out.append(col)
     return out
@@ -338,13 +344,15 @@ class DatasetExplorer(Explorer):
             raise CdcourseError(f"dataset {first!r} has no column the explorer can tabulate")
         if variable is not None and variable not in variables:
             raise CdcourseError(f"variable must be one of {', '.join(map(repr, variables))}; got {variable!r}")
+        if variable is None:
+            variable = next((v for v in PREFERRED_VARIABLES if v in variables), variables[0])
         groups = [NO_GROUP] + group_choices(frame)
         if by is not None and by not in groups:
             raise CdcourseError(f"by must be one of {', '.join(map(repr, groups))}; got {by!r}")
         style = {"description_width": "initial"}
         self.controls = {
             "dataset": widgets.Dropdown(options=names, value=first, description="Dataset", style=style),
-            "variable": widgets.Dropdown(options=variables, value=variable or variables[0], description="Variable",
+            "variable": widgets.Dropdown(options=variables, value=variable, description="Variable",
                                          style=style),
             "by": widgets.Dropdown(options=groups, value=by or NO_GROUP, description="Disaggregate by", style=style),
             "weighted": widgets.Checkbox(value=weighted and WEIGHT in frame.columns, description="Use survey weights",
@@ -372,9 +380,10 @@ class DatasetExplorer(Explorer):
         var_ctl, by_ctl, w_ctl = self.controls["variable"], self.controls["by"], self.controls["weighted"]
         old_var, old_by = var_ctl.value, by_ctl.value
         var_ctl.options = variables
-        var_ctl.value = old_var if old_var in variables else (variables[0] if variables else None)
+        preferred = next((v for v in PREFERRED_VARIABLES if v in variables), variables[0] if variables else None)
+        var_ctl.value = old_var if old_var in variables else preferred
         by_ctl.options = groups
-        by_ctl.value = old_by if old_by in groups else NO_GROUP
+        by_ctl.value = old_by if old_by in groups and old_by != var_ctl.value else NO_GROUP
         has_weight = WEIGHT in frame.columns
         w_ctl.disabled = not has_weight
         w_ctl.value = has_weight
