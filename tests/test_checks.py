@@ -601,3 +601,84 @@ def test_result_truthiness_and_frame():
     ]
     with pytest.raises(CdcourseError, match="status"):
         CheckResult("wrong", "x")
+
+
+# ----------------------------------------------------------------------------- lesson 00 exercises
+
+@pytest.fixture(scope="module")
+def welcome_namespace():
+    """What the welcome notebook has defined when a learner reaches the exercises."""
+    from cdcourse.datasets import load
+    from cdcourse.widgets.explorer import DatasetExplorer
+
+    return {
+        "population": load("population"),
+        "explorer": DatasetExplorer(chart=False),
+        "pd": pd,
+    }
+
+
+@pytest.mark.parametrize(
+    "name,variable",
+    [("q1", "n_households"), ("q2", "answer_q2"), ("q3", "answer_q3"), ("q4", "answer_q4"),
+     ("q5", "saro_share"), ("q6", "improved_share"), ("q7", "share_aged")],
+)
+def test_welcome_solutions_check_as_correct(welcome_namespace, name, variable):
+    from cdcourse.checks import welcome
+
+    ex = getattr(welcome, name)
+    ns = dict(welcome_namespace)
+    exec(ex.solution().code, ns)  # the code a learner sees in q.solution()
+    result = ex.check(ns[variable])
+    assert result.status == "correct", str(result)
+
+
+@pytest.mark.parametrize(
+    "name,wrong,words",
+    [
+        ("q1", 49_902, "too large"),          # counted persons (rows), not households
+        ("q2", {"A", "C", "D"}, "'C'"),       # passively generated data counted as citizen data
+        ("q3", 3, "expected 4"),
+        ("q4", ["Collection", "Uptake", "Publication", "Impact"], "position 1"),
+        ("q5", 9.75, "percentage"),           # percent instead of a proportion
+        ("q6", 0.5, "expected"),
+        ("q7", lambda frame, low, high: ((frame["age"] > low) & (frame["age"] < high)).mean(), "should return"),
+    ],
+)
+def test_welcome_typical_wrong_answers_are_explained(name, wrong, words):
+    from cdcourse.checks import welcome
+
+    result = getattr(welcome, name).check(wrong)
+    assert result.status == "incorrect"
+    assert words in result.message
+
+
+@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4", "q5", "q6", "q7"])
+def test_welcome_exercises_report_not_attempted_and_have_hints_and_solutions(name):
+    from cdcourse.checks import welcome
+
+    ex = getattr(welcome, name)
+    assert ex.check(...).status == "not attempted"
+    assert len(ex.hints) >= 2
+    assert ex.solution().code.strip()
+
+
+def test_importing_a_lesson_module_loads_no_data(monkeypatch):
+    import importlib
+    import sys
+
+    import cdcourse.datasets
+
+    def boom(name):
+        raise AssertionError("data loaded at import time")
+
+    monkeypatch.setattr(cdcourse.datasets, "load", boom)
+    sys.modules.pop("cdcourse.checks.welcome", None)
+    importlib.import_module("cdcourse.checks.welcome")
+    sys.modules.pop("cdcourse.checks.welcome", None)  # let other tests import a fresh copy
+
+
+def test_rounded_percentage_is_recognised_but_a_far_proportion_is_not():
+    assert "percentage" in NumberCheck(abs_tol=0.005)(9.8, 0.097531)[1]
+    assert "proportion" in NumberCheck()(0.45, 45.0)[1]
+    assert "proportion" not in NumberCheck()(0.40, 45.0)[1]

@@ -421,9 +421,12 @@ class NumberCheck(Comparison):
         diff = a - e
         direction = "too large" if diff > 0 else "too small"
         extra = ""
-        if e != 0 and abs(a / e - 100) < 1e-9:
+        # A percent given for a proportion (or the reverse) is the commonest slip; say so. A rounded
+        # percent (9.75 for 0.097531) still counts as the same number here.
+        loose = max(tol, 0.01 * abs(e))
+        if e != 0 and abs(a / 100 - e) <= loose:
             extra = " It looks like a percentage: the answer is asked as a proportion (0 to 1)."
-        elif a != 0 and abs(e / a - 100) < 1e-9:
+        elif e != 0 and abs(a * 100 - e) <= loose:
             extra = " It looks like a proportion: the answer is asked as a percentage (0 to 100)."
         tol_text = f" (tolerance ±{_fmt_number(tol)})" if self._shows_tolerance() and tol > 0 else ""
         return False, f"expected {exp_text}{tol_text}, found {_fmt_number(answer)} ({direction} by {_fmt_number(abs(diff))}).{extra}"
