@@ -21,7 +21,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,10 +66,10 @@ def _dataset(name: str) -> _fields.Dataset:
 
 # ---- generating ------------------------------------------------------------------------------
 
-def _build(seed: int, scale: float, progress: bool | None) -> dict[str, pd.DataFrame]:
+def _build(seed: int, scale: float, bar=None) -> dict[str, pd.DataFrame]:
+    """Every dataset of one world, keyed by name; ``bar`` (a tqdm bar or None) ticks per step."""
     from cdcourse.datasets import _citizen, _official, _population, _survey
 
-    steps: list[tuple[str, Callable]] = []
     state: dict = {}
 
     def population():
@@ -92,25 +91,19 @@ def _build(seed: int, scale: float, progress: bool | None) -> dict[str, pd.DataF
              ("participatory map", citizen(_citizen.participatory_map, "participatory_map")),
              ("social audit", citizen(_citizen.social_audit, "social_audit")),
              ("crowd reports", citizen(_citizen.crowd_reports, "crowd_reports"))]
-    show = _show_progress(progress, scale)
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(steps) + 1, desc="Generating Lumeria", unit="step")
     for label, fn in steps:
-        if show:
+        if bar is not None:
             bar.set_postfix_str(label)
         fn()
-        if show:
+        if bar is not None:
             bar.update(1)
     log = pd.concat([state["_log_survey"], state["_log_official"], state["_log_participatory_map"],
                      state["_log_social_audit"], state["_log_crowd_reports"]], ignore_index=True)
     state["problem_log"] = log[_fields.PROBLEM_LOG.columns].fillna("").astype(str)
-    frames = {name: state[name] for name in DATASETS}
-    if show:
-        state["_bar"] = bar
-    frames["_progress"] = bar if show else None  # type: ignore[assignment]
-    return frames
+    return {name: state[name] for name in DATASETS}
+
+
+_BUILD_STEPS = 6
 
 
 def _show_progress(progress: bool | None, scale: float) -> bool:
@@ -157,10 +150,17 @@ def generate(out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, scale: float 
         tmp = Path(tempfile.mkdtemp(prefix=".cdcourse-partial-", dir=out))
     except OSError as err:
         raise CdcourseError(f"out_dir {str(out)!r} is not writable ({err.strerror}); give a writable folder") from None
+    bar = None
+    if _show_progress(progress, scale):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=_BUILD_STEPS + 1, desc="Generating Lumeria", unit="step")
     try:
-        frames = _build(seed, scale, progress)
-        bar = frames.pop("_progress")
+        frames = _build(seed, scale, bar)
         from cdcourse.datasets import _package
+
+        if bar is not None:
+            bar.set_postfix_str("writing files")
 
         for name, ds in DATASETS.items():
             _package.write_csv(frames[name], ds, tmp / f"{name}.csv")
@@ -172,10 +172,11 @@ def generate(out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, scale: float 
             os.replace(tmp / f, out / f)
         if bar is not None:
             bar.update(1)
-            bar.close()
     except OSError as err:
         raise CdcourseError(f"could not write the datasets to out_dir {str(out)!r}: {err}") from None
     finally:
+        if bar is not None:
+            bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     _PARSED.clear()
     return {name: out / f"{name}.csv" for name in DATASETS}

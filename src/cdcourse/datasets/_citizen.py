@@ -177,22 +177,22 @@ def social_audit(eas: pd.DataFrame, seed: int, scale: float) -> tuple[pd.DataFra
 
 
 _TEMPLATES = {
-    "water outage": ["No water at the {place} tap since {when}.", "Tap at {place} is dry again, {when}.",
+    "water outage": ["No water at the tap near {place} since {when}.", "Tap near {place} is dry again since {when}.",
                      "Water point near {place} not working since {when}, people walking far."],
     "flooding": ["Flooding on the road by {place} after the rain {when}.", "Houses near {place} flooded {when}.",
-                 "Water up to the knees at {place}, {when}."],
+                 "Water up to the knees near {place} {when}."],
     "harassment": ["Girls harassed on the path to {place} {when}.", "Men shouting at women near {place} {when}.",
-                   "Harassment at the bus stop of {place} {when}, please act."],
-    "power cut": ["No electricity in {place} since {when}.", "Power cut at {place} {when}, clinic in the dark.",
-                  "Lights out again in {place} {when}."],
-    "road damage": ["Big hole in the road at {place}, reported {when}.", "Bridge near {place} damaged {when}.",
+                   "Harassment at the bus stop near {place} {when}, please act."],
+    "power cut": ["No electricity near {place} since {when}.", "Power cut at {place} {when}, clinic in the dark.",
+                  "Lights out again around {place} since {when}."],
+    "road damage": ["Big hole in the road near {place}, since {when}.", "Bridge near {place} damaged {when}.",
                     "Road to {place} washed away {when}, buses cannot pass."],
-    "waste": ["Rubbish piling up at {place} since {when}.", "Nobody collected the waste in {place} {when}.",
-              "Dumping near the school at {place}, smell since {when}."],
+    "waste": ["Rubbish piling up at {place} since {when}.", "Nobody collected the waste near {place} since {when}.",
+              "Dumping behind {place}, bad smell since {when}."],
 }
-_LANDMARKS = ["market", "clinic", "school", "bus stand", "church", "mosque", "football ground", "bridge",
-              "water tower", "junction"]
-_WHEN = ["yesterday", "this morning", "last night", "two days", "Monday", "the weekend", "last week"]
+_LANDMARKS = ["market", "clinic", "primary school", "bus stand", "church", "mosque", "football ground",
+              "river crossing", "water tower", "junction"]
+_WHEN = ["yesterday", "this morning", "last night", "Monday", "Friday", "the weekend", "last week"]
 
 
 def crowd_reports(eas: pd.DataFrame, seed: int, scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -205,7 +205,7 @@ def crowd_reports(eas: pd.DataFrame, seed: int, scale: float) -> tuple[pd.DataFr
     when = _timestamps(rng, n_i, "2024-01-01", 366, hours=(0, 24))
     dists = eas["district_code"].to_numpy()[pick]
     dname = {c: v[0] for c, v in _geo.DISTRICTS.items()}
-    place = np.array([f"{_LANDMARKS[k]} in {dname[d]}" for k, d in zip(rng.integers(0, len(_LANDMARKS), n_i), dists)],
+    place = np.array([f"the {_LANDMARKS[k]} in {dname[d]}" for k, d in zip(rng.integers(0, len(_LANDMARKS), n_i), dists)],
                      dtype=object)
     times = draw_categories(np.tile([0.6, 0.25, 0.1, 0.05], (n_i, 1)), rng) + 1
     inc = np.repeat(np.arange(n_i), times)

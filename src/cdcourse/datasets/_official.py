@@ -49,7 +49,10 @@ def generate_official(pop: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Da
         g = base.groupby(by, observed=True)
         t = pd.DataFrame({"population": g.size(), "water": g["improved"].mean() * 100,
                           "school": g["school"].mean() * 100, "school_n": g["school"].count()})
-        full = pd.MultiIndex.from_product([list(F.DISTRICT_CODES)] + [levels[b] for b in by[1:]], names=by)
+        if len(by) == 1:
+            full = pd.Index(list(F.DISTRICT_CODES), name=by[0])
+        else:
+            full = pd.MultiIndex.from_product([list(F.DISTRICT_CODES)] + [levels[b] for b in by[1:]], names=by)
         t = t.reindex(full)
         t["population"] = t["population"].fillna(0)
         t = t.reset_index()

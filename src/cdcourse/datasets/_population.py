@@ -129,7 +129,7 @@ def generate_population(seed: int, scale: float) -> tuple[pd.DataFrame, pd.DataF
     water = draw_categories(wprob, rng)
     improved = water <= 2
     minutes = _WATER_MIN[water] * np.exp(rng.normal(0, 0.45, n_hh)) * np.where(urban, 0.8, 1.25)
-    minutes = np.where(water == 0, 0.0, np.round(np.maximum(minutes, 2.0) / 5.0) * 5.0)
+    minutes = np.where(water == 0, 0.0, np.maximum(np.round(minutes / 5.0) * 5.0, 5.0))
     log_inc = 7.7 + 0.55 * ses + 0.08 * (size - 4) + rng.normal(0, 0.45, n_hh)
     income = np.exp(log_inc)
     rich = rng.random(n_hh) < 0.01
