@@ -230,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no bench_*.py workloads in {bench_dir}")
         return 0
 
+    # the name column fits the longest selected name, within reason
+    width = min(90, max([len("workload")] + [len(w["name"]) for w in chosen + broken]))
+    COLUMNS[0] = ("workload", width, "<")
     print(row([c[0] for c in COLUMNS]))
     print(row(["-" * c[1] for c in COLUMNS]))
     results = list(broken)
