@@ -769,3 +769,27 @@ if given is not None:
         assert len(chosen) == n_eff == len(set(chosen.tolist()))
         assert ((prob > 0) & (prob <= 1 + 1e-12)).all()
         assert prob.sum() == pytest.approx(n_eff)
+
+
+@pytest.mark.slow
+def test_frictionless_catches_a_survey_person_missing_from_the_population(tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    for f in ("datapackage.json", "population.csv", "community_survey.csv"):
+        (tmp_path / f).write_bytes((DATA / f).read_bytes())
+    pkg = json.loads((tmp_path / "datapackage.json").read_text())
+    pkg["resources"] = [r for r in pkg["resources"] if r["name"] in ("population", "community_survey")]
+    (tmp_path / "datapackage.json").write_text(json.dumps(pkg))
+    lines = (tmp_path / "community_survey.csv").read_text().split("\n")
+    first = lines[1].split(",")
+    first[2] = "P9999999"
+    lines[1] = ",".join(first)
+    (tmp_path / "community_survey.csv").write_text("\n".join(lines))
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert "foreign-key" in {e.type for t in report.tasks for e in t.errors}
+
+
+def test_generate_can_show_a_progress_bar(tmp_path, capsys):
+    datasets.generate(tmp_path, seed=1, scale=0.05, progress=True)
+    assert "Generating Lumeria" in capsys.readouterr().err
+    datasets.generate(tmp_path, seed=1, scale=0.05)  # small and not a terminal: no bar
+    assert "Generating Lumeria" not in capsys.readouterr().err

@@ -62,6 +62,8 @@ class Dataset:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: (fields, referenced dataset, referenced fields): each value must exist in that dataset.
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -238,6 +240,7 @@ COMMUNITY_SURVEY = Dataset(
               minimum=1, required=True),
     ),
     primary_key=("person_id",),
+    foreign_keys=((("person_id",), "population", ("person_id",)),),
 )
 
 _RAW_PROBLEM = "See problem_log for every injected problem."

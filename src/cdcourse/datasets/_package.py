@@ -67,6 +67,11 @@ def datapackage(row_counts: dict[str, int], *, seed: int, scale: float) -> dict:
         schema: dict = {"fields": [_field_descriptor(f) for f in ds.fields], "missingValues": MISSING}
         if ds.primary_key:
             schema["primaryKey"] = list(ds.primary_key)
+        if ds.foreign_keys:
+            schema["foreignKeys"] = [
+                {"fields": list(fields), "reference": {"resource": ref, "fields": list(ref_fields)}}
+                for fields, ref, ref_fields in ds.foreign_keys
+            ]
         resources.append({
             "name": name, "path": f"{name}.csv", "title": ds.title, "description": ds.description,
             "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
