@@ -33,7 +33,7 @@ from cdcourse.datasets._fields import DATASETS
 from cdcourse.errors import CdcourseError
 
 __all__ = ["DATASETS", "generate", "load", "names", "boundary", "district_boundaries", "geography", "data_dir",
-           "describe", "DEFAULT_SEED"]
+           "describe", "contains", "DEFAULT_SEED"]
 
 DEFAULT_SEED = 2024
 MAX_SCALE = 200.0
@@ -129,8 +129,9 @@ def generate(out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, scale: float 
     Examples
     --------
     >>> import tempfile
-    >>> paths = generate(tempfile.mkdtemp(), seed=1, scale=0.05)
-    >>> sorted(paths)[:3]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = generate(tmp, seed=1, scale=0.05)
+    ...     sorted(paths)[:3]
     ['community_survey', 'community_survey_raw', 'crowd_reports']
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
