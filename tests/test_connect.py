@@ -214,6 +214,12 @@ def test_official_table_rejects_an_unknown_indicator_listing_the_known_ones():
         official_table(LONG, "disability_pct", "district_code")
 
 
+def test_official_table_says_when_a_breakdown_is_not_published():
+    no_national = LONG[LONG["district_code"] != "total"]
+    with pytest.raises(CdcourseError, match="publishes no 'population' table by nothing"):
+        official_table(no_national, "population")
+
+
 def test_official_table_rejects_a_breakdown_that_is_not_a_dimension():
     with pytest.raises(CdcourseError, match="'value'"):
         official_table(LONG, "population", "value")

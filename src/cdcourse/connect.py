@@ -559,6 +559,12 @@ def official_table(
     table = rows.loc[keep, [*by, "value"]].copy()
     for col in by:
         table[col] = table[col].astype(str)
+    if table.empty:
+        raise CdcourseError(
+            f"official publishes no {indicator!r} table by {by or 'nothing (a national figure)'}: no rows have "
+            f"{', '.join(d for d in dims if d not in by) or 'no other dimension'} equal to 'total'; add up a "
+            "finer table instead (for counts), or pick a published breakdown"
+        )
     if (table.duplicated(by).any() if by else len(table) > 1):
         raise CdcourseError(f"official has more than one {indicator!r} value per {by}; pass year= or check the table")
     return table.sort_values(by).reset_index(drop=True) if by else table.reset_index(drop=True)
