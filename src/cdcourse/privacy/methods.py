@@ -468,7 +468,7 @@ def suppress_to_k(data: pd.DataFrame, quasi_identifiers: Sequence[str], *, k: in
                 # Take records from the largest classes; each stays at k or more.
                 for g in np.argsort(-sizes_other, kind="stable"):
                     if len(take) >= need or surplus[g] == 0:
-                        continue
+                        break  # sorted by size, so no later class has records to spare either
                     members = np.flatnonzero(part.group == g)
                     take.extend(members[: min(surplus[g], need - len(take))].tolist())
             else:

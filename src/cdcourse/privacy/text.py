@@ -9,7 +9,7 @@ Crowd reports and open answers carry what no column was meant to hold: "my neigh
   ``+`` or ``0`` or written in three or more groups, never a date;
 - **names**: every name of a list you supply (as a capitalised word), a capitalised word right after
   such a name (a surname), and one to three capitalised words after cues such as "my name is",
-  "I am", "call", "Mr", "Mrs", "Ms", "Dr", "Mama", "Pastor";
+  "I am", "call me", "ask", "reported by", "Mr", "Mrs", "Ms", "Dr", "Mama", "Pastor";
 
 and replaces each with a placeholder, reporting every redaction so that a person can review what
 was removed and what was missed. Pattern matching misses names it has no cue for: read a sample
@@ -41,8 +41,11 @@ PHONE_RE = re.compile(
 )
 _DATE_RE = re.compile(r"^(\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$")
 
+# Longer cues first: the regex takes the first alternative that matches ("call me" before "call").
 _CUES = (
-    r"my\s+name\s+is|name\s+is|names\s+are|i\s+am|i'm|this\s+is|call(?:ed)?|named|contact|ask\s+for|"
+    r"my\s+name\s+is|name\s+is|names\s+are|i\s+am|i'm|this\s+is|"
+    r"(?:call|text|sms|message|contact|phone|ring|reach|ask\s+for|ask)\s+(?:me|us)|"
+    r"call(?:ed)?|named|contact|ask\s+for|ask|speak\s+to|talk\s+to|(?:reported|seen|witnessed|sent)\s+by|"
     r"mr|mrs|ms|miss|dr|madam|mama|mzee|sister|brother|uncle|auntie|aunt|pastor|chief|teacher|neighbour|neighbor"
 )
 _NAME_WORD = r"[A-Z][a-z'\u2019-]+"
