@@ -682,3 +682,78 @@ def test_rounded_percentage_is_recognised_but_a_far_proportion_is_not():
     assert "percentage" in NumberCheck(abs_tol=0.005)(9.8, 0.097531)[1]
     assert "proportion" in NumberCheck()(0.45, 45.0)[1]
     assert "proportion" not in NumberCheck()(0.40, 45.0)[1]
+
+
+def test_a_function_with_an_empty_body_is_not_attempted():
+    def share_aged(frame, low, high):
+        """Return the share."""
+        ...
+
+    def written(frame, low, high):
+        return 0.5
+
+    ex = Exercise("q7", "p", compare=FunctionCheck([((1, 2, 3), {}, 0.5)]))
+    result = ex.check(share_aged)
+    assert result.status == "not attempted" and "share_aged()" in result.message
+    assert ex.check(written).status == "correct"
+    assert not is_not_attempted(lambda x: "text")
+
+
+# ----------------------------------------------------------------------------- the welcome notebook
+
+def _run_notebook(nb, cwd):
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def _check_outputs(nb):
+    """(exercise name, text of its check result) for every answer cell."""
+    import re
+
+    found = []
+    for cell in nb.cells:
+        m = re.search(r"^(q\d+)\.check\(", cell.source, flags=re.M) if cell.cell_type == "code" else None
+        if m:
+            texts = [o.get("data", {}).get("text/plain", "") for o in cell.outputs if o.output_type == "execute_result"]
+            found.append((m.group(1), "".join(texts)))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_welcome_notebook_runs_headless_with_every_check_not_attempted(repo_root):
+    import nbformat
+
+    path = repo_root / "course" / "00_welcome.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    _run_notebook(nb, path.parent)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    checks = _check_outputs(nb)
+    assert [name for name, _ in checks] == ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+    assert all(text.startswith("○ Not attempted") for _, text in checks), checks
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_welcome_notebook_solutions_all_check_correct(repo_root):
+    import re
+
+    import nbformat
+
+    from cdcourse.checks import welcome
+
+    path = repo_root / "course" / "00_welcome.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        m = re.search(r"^(q\d+)\.check\((\w+)\)", cell.source, flags=re.M) if cell.cell_type == "code" else None
+        if m:
+            name, variable = m.groups()
+            cell.source = f"{getattr(welcome, name).solution().code}\n{name}.check({variable})"
+    _run_notebook(nb, path.parent)
+    checks = _check_outputs(nb)
+    assert len(checks) == 7
+    assert all(text.startswith("✓ Correct") for _, text in checks), checks

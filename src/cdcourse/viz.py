@@ -608,6 +608,30 @@ def inside_boundary(lon: Any, lat: Any, boundary: Any) -> np.ndarray:
     return inside & ~np.isnan(pts).any(axis=1)
 
 
+def _label_spot(poly: np.ndarray, points: np.ndarray) -> tuple[float, float]:
+    """A place inside ``poly`` for its label, as far as possible from the points drawn.
+
+    Candidates on a 7 x 7 grid over the polygon's extent (kept when inside it); the centroid of
+    the vertices when none is inside.
+    """
+    lo, hi = poly.min(axis=0), poly.max(axis=0)
+    gx, gy = np.meshgrid(np.linspace(0.15, 0.85, 7), np.linspace(0.15, 0.85, 7))
+    cand = lo + np.column_stack([gx.ravel(), gy.ravel()]) * (hi - lo)
+    cand = cand[Path(poly).contains_points(cand)]
+    if len(cand) == 0:
+        return float(poly[:, 0].mean()), float(poly[:, 1].mean())
+    near = points[(points >= lo).all(axis=1) & (points <= hi).all(axis=1)]
+    if len(near) == 0:
+        centre = poly.mean(axis=0)
+        best = cand[np.argmin(((cand - centre) ** 2).sum(axis=1))]
+        return float(best[0]), float(best[1])
+    if len(near) > 2000:
+        near = near[:: len(near) // 2000 + 1]
+    d2 = ((cand[:, None, :] - near[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+    best = cand[int(np.argmax(d2))]
+    return float(best[0]), float(best[1])
+
+
 def map_points(
     frame: pd.DataFrame,
     lon: str = "lon",
@@ -653,11 +677,14 @@ def map_points(
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float)
     if districts:
+        pts = np.column_stack([x, y])[~np.isnan(x) & ~np.isnan(y)]
         for code, poly in districts.items():
             p = np.asarray(poly, dtype=float)
             ax.fill(p[:, 0], p[:, 1], facecolor="none", edgecolor="#8c8c8c", linewidth=0.8, zorder=1)
-            cx, cy = p[:, 0].mean(), p[:, 1].mean()
-            ax.text(cx, cy, str(code), ha="center", va="center", fontsize=9, color=MUTED, zorder=1)
+            cx, cy = _label_spot(p, pts)
+            # Above the points, on a light box: a label hidden under a cluster helps no one.
+            ax.text(cx, cy, str(code), ha="center", va="center", fontsize=9, color=TEXT, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     inside = np.ones(len(frame), dtype=bool)
     if boundary is not None:
         poly = np.asarray(boundary, dtype=float)
@@ -681,6 +708,7 @@ def map_points(
                          linewidth=0.8, label=f"{outside_label} ({n_out})", zorder=4)
         out.set_gid(OUTSIDE_GID)
     ax.set_aspect("equal", adjustable="datalim")
+    ax.grid(False)  # grid lines would read as borders on a map
     _finish(ax, title=title, xlabel="Longitude", ylabel="Latitude", source=source)
     _legend(ax, title=_label(hue) if legend_title is None and hue else legend_title)
     return Plot(fig, ax)

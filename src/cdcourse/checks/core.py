@@ -28,6 +28,7 @@ import html
 import math
 import numbers
 import re
+import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -119,7 +120,27 @@ def is_not_attempted(answer: Any) -> bool:
     if isinstance(answer, str):
         text = re.sub(r"\s+", " ", answer.strip().strip(".!:").strip().lower())
         return text in _PLACEHOLDER_TEXTS or answer.strip() in _PLACEHOLDER_TEXTS
+    if isinstance(answer, types.FunctionType):
+        return _is_stub(answer)
     return False
+
+
+_STUB_OPS = {"RESUME", "NOP", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST", "POP_TOP", "CACHE"}
+
+
+def _is_stub(func: types.FunctionType) -> bool:
+    """A function whose body is only ``...`` or ``pass`` (plus a docstring): the untouched template."""
+    import dis
+
+    # Only loading constants and returning None: nothing was written in the body yet.
+    for ins in dis.get_instructions(func):
+        if ins.opname not in _STUB_OPS:
+            return False
+        if ins.opname in ("LOAD_CONST", "RETURN_CONST") and ins.argval not in (None, Ellipsis) and not (
+            isinstance(ins.argval, str) and ins.argval == func.__doc__
+        ):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- formatting helpers
@@ -1211,13 +1232,13 @@ class Exercise:
                 NOT_ATTEMPTED, f"pass your answer to the check, for example {self.name}.check(answer).", self.name
             )
         if is_not_attempted(answer):
-            shown = "..." if answer is Ellipsis else _short(answer)
             stuck = f" Stuck? {self.name}.hint() gives a hint." if self.hints else ""
-            return CheckResult(
-                NOT_ATTEMPTED,
-                f"replace the placeholder ({shown}) with your answer, then run the check again.{stuck}",
-                self.name,
-            )
+            if isinstance(answer, types.FunctionType):
+                todo = f"write the body of {answer.__name__}() (it is still empty), then run the check again."
+            else:
+                shown = "..." if answer is Ellipsis else _short(answer)
+                todo = f"replace the placeholder ({shown}) with your answer, then run the check again."
+            return CheckResult(NOT_ATTEMPTED, todo + stuck, self.name)
         expected = self.expected
         compare = self.compare or auto_compare(expected)
         try:

@@ -230,7 +230,6 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
-        self._show(self.rendered)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())

@@ -287,6 +287,12 @@ class ExplorerResult:
         wide.insert(0, "records", pct.groupby(self.by, sort=False, observed=True)["n"].sum())
         return wide.reset_index()
 
+    def __repr__(self) -> str:
+        return f"{self._heading()}\n{self.note}\n{self.display_table().to_string(index=False)}"
+
+    def _heading(self) -> str:
+        return f"{self.variable}" + (f" by {self.by}" if self.by else "") + f" · {self.dataset}"
+
     def _repr_html_(self) -> str:
         heading = f"{self.variable}" + (f" by {self.by}" if self.by else "") + f" · {self.dataset}"
         return (
