@@ -323,3 +323,157 @@ def test_publishability_thresholds_are_parameters():
     assert publishability(0.1, 10, min_n=5) == "publish"
     with pytest.raises(CdcourseError, match="cv_max"):
         publishability(0.1, 10, cv_ok=0.3, cv_max=0.2)
+
+
+# ---------------------------------------------------------------- official totals and calibration
+
+
+def test_official_totals_use_a_published_breakdown_as_is():
+    assert connect.official_totals(LONG, "district_code").to_dict() == {"D01": 40.0, "D02": 60.0}
+
+
+def test_official_totals_add_up_a_finer_table_when_the_breakdown_is_not_published():
+    # LONG publishes sex only within districts: female 22 + 31 = 53, male 18 + 29 = 47.
+    assert connect.official_totals(LONG, "sex").to_dict() == {"female": 53.0, "male": 47.0}
+
+
+def test_official_totals_refuse_percentages():
+    with pytest.raises(CdcourseError, match="percentage"):
+        connect.official_totals(LONG, "district_code", indicator="improved_water_pct")
+
+
+SMALL_SURVEY = pd.DataFrame({
+    "district_code": ["D01", "D01", "D01", "D02", "D02"],
+    "sex": ["female", "male", "male", "female", "male"],
+    "age": [30, 8, 70, 15, 52],
+    "weight": [10.0, 10.0, 20.0, 5.0, 5.0],
+})
+
+
+def test_poststratification_to_official_cells_by_hand():
+    # Official D01 female 22, male 18; D02 female 31, male 29 (table LONG).
+    # Factors: D01 female 22/10 = 2.2; D01 male 18/(10+20) = 0.6; D02 female 31/5; D02 male 29/5.
+    before = SMALL_SURVEY.copy()
+    cal = connect.calibrate_to_official(SMALL_SURVEY, LONG, ["district_code", "sex"])
+    pd.testing.assert_frame_equal(SMALL_SURVEY, before)
+    assert cal.data["calibrated_weight"].tolist() == pytest.approx([22.0, 6.0, 12.0, 31.0, 29.0])
+    assert cal.data["calibrated_weight"].sum() == pytest.approx(100.0)
+
+
+def test_calibration_groups_single_year_ages_into_the_official_age_groups():
+    long = pd.DataFrame({
+        "district_code": "total", "sex": "total", "language_group": "total", "indicator": "population",
+        "age_group": ["0-14", "15-24", "25-49", "50-64", "65+"], "value": [30.0, 20.0, 25.0, 15.0, 10.0],
+    })
+    cal = connect.calibrate_to_official(SMALL_SURVEY, long, "age_group")
+    # ages 30, 8, 70, 15, 52 -> 25-49, 0-14, 65+, 15-24, 50-64: one person per group, weight = total
+    assert cal.data["calibrated_weight"].tolist() == pytest.approx([25.0, 30.0, 10.0, 20.0, 15.0])
+    assert "age_group" not in SMALL_SURVEY.columns
+
+
+def test_calibration_stops_on_an_implausible_age_naming_it():
+    bad = SMALL_SURVEY.assign(age=[30, 8, 150, 15, 52])
+    long = pd.DataFrame({"age_group": ["0-14", "15-24", "25-49", "50-64", "65+"], "indicator": "population",
+                         "value": 10.0})
+    with pytest.raises(CdcourseError, match="column 'age' has 1 records.*150"):
+        connect.calibrate_to_official(bad, long, "age_group")
+
+
+def test_raking_meets_each_official_margin():
+    cal = connect.calibrate_to_official(SMALL_SURVEY, LONG, ["district_code", "sex"], method="rake", tol=1e-9)
+    w = cal.data["calibrated_weight"]
+    # checked by a plain groupby, not the module's own margins table
+    assert w.groupby(SMALL_SURVEY["district_code"]).sum().to_dict() == pytest.approx({"D01": 40.0, "D02": 60.0})
+    assert w.groupby(SMALL_SURVEY["sex"]).sum().to_dict() == pytest.approx({"female": 53.0, "male": 47.0})
+    assert cal.converged
+
+
+def test_calibrating_to_an_undercount_shrinks_the_group_to_the_undercount():
+    # The survey says 50 Saro of 100; the official table counts only 30 of 80. Post-stratified,
+    # the Saro share becomes the official 30/80, whatever the survey found.
+    survey = pd.DataFrame({"language_group": ["Saro", "Amari"], "weight": [50.0, 50.0]})
+    long = pd.DataFrame({"language_group": ["Saro", "Amari"], "indicator": "population", "value": [30.0, 50.0]})
+    w = connect.calibrate_to_official(survey, long, "language_group").data["calibrated_weight"]
+    assert w.iloc[0] / w.sum() == pytest.approx(30 / 80)
+
+
+def test_calibration_on_the_lumeria_survey_reproduces_official_district_totals(survey):
+    from cdcourse.datasets import load
+
+    official = load("official_statistics")
+    cal = connect.calibrate_to_official(survey, official, ["district_code", "sex"])
+    got = cal.data.groupby(["district_code", "sex"], observed=True)["calibrated_weight"].sum()
+    want = official_table(official, "population", ["district_code", "sex"]).set_index(["district_code", "sex"])["value"]
+    got.index = got.index.set_levels([lvl.astype(str) for lvl in got.index.levels])
+    assert got.sort_index().to_numpy() == pytest.approx(want.sort_index().to_numpy())
+
+
+# ---------------------------------------------------------------- filling a gap
+
+
+def test_fill_gap_hand_worked_proportions_cv_and_flags():
+    # 200 respondents, equal weights, no design: group a 100 with 30 yes; group b 100 with 2 yes.
+    data = pd.DataFrame({
+        "g": ["a"] * 100 + ["b"] * 100,
+        "y": [True] * 30 + [False] * 70 + [True] * 2 + [False] * 98,
+        "w": 3.0,
+    })
+    gap = connect.fill_gap(data, "y", "g", weight="w", strata=None, psu=None)
+    t = gap.table.set_index("g")
+    assert t["estimate"].tolist() == pytest.approx([0.30, 0.02])
+    # domain variance with every record a unit: n/(n-1) * p(1-p)/n_d, n = 200 records
+    se_a = math.sqrt(200 / 199 * 0.30 * 0.70 / 100)
+    se_b = math.sqrt(200 / 199 * 0.02 * 0.98 / 100)
+    assert t["se"].tolist() == pytest.approx([se_a, se_b])
+    assert t["cv"].tolist() == pytest.approx([se_a / 0.30, se_b / 0.02])  # 0.153 and 0.703
+    assert t["publishable"].tolist() == ["caution", "suppress"]
+    assert t["population_size"].tolist() == pytest.approx([300.0, 300.0])
+    published = gap.published().set_index("g")
+    assert published.loc["a", "estimate"] == pytest.approx(0.30) and pd.isna(published.loc["b", "estimate"])
+    assert gap.counts == {"publish": 0, "caution": 1, "suppress": 1}
+
+
+def _domain_se_by_hand(data, y, domain_mask, weight, strata, psu):
+    """Taylor SE of a domain proportion, written from the textbook formula (Lumley 2010, 2.3)."""
+    inside = domain_mask & data[y].notna()
+    w = data[weight].where(inside, 0.0)
+    yv = data[y].astype(float).where(inside, 0.0)
+    p = (w * yv).sum() / w.sum()
+    z = w * (yv - p) / w.sum()
+    totals = z.groupby([data[strata], data[psu]]).sum()
+    var = 0.0
+    for _, zh in totals.groupby(level=0):
+        n_h = len(zh)
+        var += n_h / (n_h - 1) * ((zh - zh.mean()) ** 2).sum()
+    return p, math.sqrt(var)
+
+
+def test_fill_gap_design_based_se_matches_a_hand_written_taylor_formula(survey):
+    gap = connect.fill_gap(survey, "disability", ["sex", "urban_rural"])
+    row = gap.table.query("sex == 'female' and urban_rural == 'rural'").iloc[0]
+    mask = (survey["sex"] == "female") & (survey["urban_rural"] == "rural")
+    p, se = _domain_se_by_hand(survey, "disability", mask, "weight", "stratum", "psu")
+    assert row["estimate"] == pytest.approx(p)
+    assert row["se"] == pytest.approx(se, rel=1e-9)
+    assert row["n"] == int((mask & survey["disability"].notna()).sum())
+
+
+def test_fill_gap_leaves_out_records_without_a_value_and_without_a_domain():
+    data = pd.DataFrame({"g": ["a", "a", "a", None], "y": [1.0, 0.0, None, 1.0], "w": 1.0})
+    gap = connect.fill_gap(data, "y", "g", weight="w", strata=None, psu=None, min_n=1)
+    assert gap.table["n"].tolist() == [2]
+    assert gap.table["estimate"].tolist() == [0.5]
+
+
+def test_fill_gap_states_its_limits_with_the_thresholds_and_extra_notes():
+    data = pd.DataFrame({"g": ["a"] * 50, "y": [True, False] * 25, "w": 1.0})
+    gap = connect.fill_gap(data, "y", "g", weight="w", strata=None, psu=None, cv_ok=0.2, cv_max=0.4,
+                           limits=["The informal settlement was not in the frame."])
+    text = gap.statement()
+    assert "at most 20%" in text and "up to a CV of 40%" in text and "at least 30 respondents" in text
+    assert text.endswith("The informal settlement was not in the frame.")
+
+
+def test_fill_gap_names_a_missing_column():
+    with pytest.raises(CdcourseError, match="'disabled' is not a column"):
+        connect.fill_gap(pd.DataFrame({"g": ["a"], "w": [1.0]}), "disabled", "g", weight="w")

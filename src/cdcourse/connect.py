@@ -43,7 +43,11 @@ __all__ = [
     "official_table",
     "Coherence",
     "coherence",
+    "official_totals",
+    "calibrate_to_official",
+    "GapTable",
     "publishability",
+    "fill_gap",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -759,3 +763,270 @@ def publishability(
     if isinstance(cv, pd.Series):
         return pd.Series(flag, index=cv.index, name="publishable")
     return pd.Series(flag, name="publishable")
+
+
+# --------------------------------------------------------------------------------------------
+# Official totals and calibration
+# --------------------------------------------------------------------------------------------
+
+
+def official_totals(
+    official: pd.DataFrame,
+    by: str | Sequence[str],
+    *,
+    indicator: str = "population",
+    year: int | None = None,
+    dimensions: Sequence[str] = _OFFICIAL_DIMENSIONS,
+) -> pd.Series:
+    """Official population counts by ``by``, ready to calibrate survey weights to.
+
+    When the breakdown is published it is used as is; when it is only published within a finer
+    breakdown (for example language group only within districts), the finer table is added up.
+    Adding up is right for counts only, so ``indicator`` must be a count, never a percentage.
+
+    Returns
+    -------
+    A Series of totals, indexed by the ``by`` category (a MultiIndex for several columns).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({
+    ...     "district_code": ["D01", "D01", "D02", "D02"], "sex": ["female", "male", "female", "male"],
+    ...     "indicator": "population", "value": [6.0, 4.0, 11.0, 9.0]})
+    >>> official_totals(long, "sex", dimensions=["district_code", "sex"]).to_dict()
+    {'female': 17.0, 'male': 13.0}
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise CdcourseError("by must name at least one dimension, e.g. 'district_code'")
+    if indicator.endswith("_pct"):
+        raise CdcourseError(
+            f"indicator {indicator!r} is a percentage; totals to calibrate to must be counts such as 'population'"
+        )
+    dims = [d for d in dimensions if d in official.columns]
+    try:
+        table = official_table(official, indicator, by, year=year, dimensions=dims)
+    except CdcourseError as first_error:
+        # Not published at this level: add up the smallest published table that contains it.
+        for extra in [d for d in dims if d not in by]:
+            try:
+                finer = official_table(official, indicator, [*by, extra], year=year, dimensions=dims)
+            except CdcourseError:
+                continue
+            table = finer.groupby(by, sort=True)["value"].sum(min_count=1).reset_index()
+            break
+        else:
+            raise first_error
+    if table["value"].isna().any():
+        missing = table.loc[table["value"].isna(), by].head(5).to_dict("records")
+        raise CdcourseError(f"official has no {indicator!r} count for {missing}; totals must be complete")
+    series = table.set_index(by)["value"]
+    series.name = "official_total"
+    return series
+
+
+def calibrate_to_official(
+    survey: pd.DataFrame,
+    official: pd.DataFrame,
+    by: str | Sequence[str],
+    *,
+    weight: str = "weight",
+    method: Literal["poststratify", "rake"] = "poststratify",
+    age: str = "age",
+    age_groups: AgeGroups = OFFICIAL_AGE_GROUPS,
+    indicator: str = "population",
+    year: int | None = None,
+    new_weight: str = "calibrated_weight",
+    **options: Any,
+):
+    """Adjust survey weights so the survey reproduces the official population counts.
+
+    The survey and the official tables must speak the same classification: when ``by`` includes
+    "age_group" and the survey has only single-year ``age``, the ages are grouped with
+    ``age_groups`` first (an implausible age stops the calibration, naming the values).
+    The weights are then adjusted with :func:`cdcourse.sampling.poststratify` (cells of all ``by``
+    columns crossed) or :func:`cdcourse.sampling.rake` (each ``by`` column as a separate margin).
+
+    Calibration makes the survey agree with the official figures, errors included: if the
+    official counts miss a place or under-count a group, the calibrated survey inherits that
+    error. Compare the margins table (``factor`` far from 1 is a warning) before trusting it.
+
+    Parameters
+    ----------
+    survey : person records with a weight column; not modified.
+    official : the long official table (``official_statistics``).
+    by : official dimensions to calibrate on, e.g. ``["district_code", "sex"]``.
+    weight : the weight column to adjust.
+    method : "poststratify" or "rake".
+    options : passed on to :func:`cdcourse.sampling.rake` (``tol``, ``max_iter``, ``must_converge``).
+
+    Returns
+    -------
+    cdcourse.sampling.Calibration: ``data`` (a copy with ``new_weight``), ``margins`` (target,
+    before, after, factor per category), ``converged``.
+
+    Examples
+    --------
+    >>> survey = pd.DataFrame({"district_code": ["D01", "D01", "D02"], "sex": ["female", "male", "female"],
+    ...                        "weight": [10.0, 10.0, 10.0]})
+    >>> long = pd.DataFrame({"district_code": ["D01", "D02"], "sex": ["total", "total"],
+    ...                      "indicator": "population", "value": [30.0, 15.0]})
+    >>> cal = calibrate_to_official(survey, long, "district_code")
+    >>> cal.data["calibrated_weight"].tolist()
+    [15.0, 15.0, 15.0]
+    """
+    from cdcourse import sampling  # calibration itself lives in sampling; this adds the official side
+
+    require_frame(survey, "survey")
+    require_choice(method, ["poststratify", "rake"], "method")
+    by = [by] if isinstance(by, str) else list(by)
+    data = survey
+    if "age_group" in by and "age_group" not in survey.columns:
+        require_columns(survey, age, "age")
+        grouped = harmonise(survey, {age: age_groups}, into={age: "age_group"}, on_unmapped="raise")
+        data = grouped.data
+    require_columns(data, by, "by")
+    data = data.copy() if data is survey else data
+    for col in by:  # compare as text, like the official table's codes
+        data[col] = data[col].astype("string")
+    if method == "poststratify":
+        totals = official_totals(official, by, indicator=indicator, year=year)
+        targets = totals.to_dict() if len(by) > 1 else {str(k): v for k, v in totals.items()}
+        targets = {(tuple(map(str, k)) if isinstance(k, tuple) else k): v for k, v in targets.items()}
+        result = sampling.poststratify(data, weight, by if len(by) > 1 else by[0], targets, new_weight=new_weight)
+    else:
+        margins = {col: official_totals(official, col, indicator=indicator, year=year) for col in by}
+        margins = {col: {str(k): v for k, v in m.items()} for col, m in margins.items()}
+        result = sampling.rake(data, weight, margins, new_weight=new_weight, **options)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Filling an official gap
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapTable:
+    """Survey estimates for a breakdown the official tables lack, with precision and a flag.
+
+    ``table`` has the ``by`` columns, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``cv``,
+    ``n`` (respondents with a value), ``population_size`` (weighted count of the domain) and
+    ``publishable`` ("publish", "caution" or "suppress", from :func:`publishability`).
+    ``limits`` lists what a reader must know before using the numbers.
+    """
+
+    table: pd.DataFrame
+    variable: str
+    by: tuple[str, ...]
+    thresholds: Mapping[str, float]
+    limits: tuple[str, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many cells got each flag."""
+        vc = self.table["publishable"].value_counts()
+        return {flag: int(vc.get(flag, 0)) for flag in ("publish", "caution", "suppress")}
+
+    def published(self) -> pd.DataFrame:
+        """The table as it may be published: suppressed cells have no estimate or interval."""
+        out = self.table.copy()
+        hide = out["publishable"] == "suppress"
+        out.loc[hide, ["estimate", "se", "ci_low", "ci_high", "cv"]] = np.nan
+        return out
+
+    def statement(self) -> str:
+        """The limits as one paragraph, to print under the table."""
+        return " ".join(self.limits)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.table.round(4), f"{self.variable} by {', '.join(self.by)}", self.statement())
+
+
+def fill_gap(
+    survey: pd.DataFrame,
+    y: str,
+    by: str | Sequence[str],
+    *,
+    weight: str = "weight",
+    strata: str | None = "stratum",
+    psu: str | None = "psu",
+    statistic: Literal["proportion", "mean"] = "proportion",
+    level: Any = None,
+    confidence: float = 0.95,
+    cv_ok: float = 0.15,
+    cv_max: float = 0.30,
+    min_n: int = 30,
+    limits: Sequence[str] = (),
+) -> GapTable:
+    """Estimate a breakdown the official tables leave out, and say which cells can be published.
+
+    Each domain (a combination of the ``by`` columns) gets a design-based estimate from
+    :mod:`cdcourse.sampling` (Taylor-linearised SE with ``strata`` and ``psu``), its coefficient of
+    variation, and a flag from :func:`publishability` (thresholds ``cv_ok``, ``cv_max``, ``min_n``:
+    the course's example choice, to be replaced by the partner office's rules). Records without
+    a value of ``y`` (e.g. disability for children under 5) are outside every domain.
+
+    The result carries a list of limits (sample, coverage of the frame, thresholds, suppressed
+    cells) plus any ``limits`` you add, so the numbers never travel without them.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"sex": ["f"] * 40 + ["m"] * 10, "dis": [True] * 8 + [False] * 32 + [True] * 2 + [False] * 8,
+    ...                    "w": 2.0})
+    >>> gap = fill_gap(df, "dis", "sex", weight="w", strata=None, psu=None)
+    >>> gap.table[["sex", "estimate", "n", "publishable"]]
+      sex  estimate   n publishable
+    0   f       0.2  40    suppress
+    1   m       0.2  10    suppress
+    >>> # a domain's SE uses all 50 records as units: sqrt(50/49 * 0.2 * 0.8 / 40) / 0.2
+    >>> round(float(gap.table["cv"][0]), 4), round((50 / 49 * 0.2 * 0.8 / 40) ** 0.5 / 0.2, 4)
+    (0.3194, 0.3194)
+    """
+    from cdcourse import sampling
+
+    require_frame(survey, "survey")
+    require_choice(statistic, ["proportion", "mean"], "statistic")
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise CdcourseError("by must name at least one column, e.g. 'district_code'")
+    require_columns(survey, [y, *by], "column")
+    publishability(0.0, 0, cv_ok=cv_ok, cv_max=cv_max, min_n=min_n)  # validates the thresholds early
+
+    # One domain code per combination of the by columns (missing in any of them: no domain).
+    groups = survey.groupby(by, observed=True, dropna=True, sort=True)
+    codes = groups.ngroup()
+    data = survey.assign(_domain=codes.where(codes >= 0))
+    labels = (
+        survey[by].assign(_domain=codes)[codes >= 0]
+        .drop_duplicates("_domain").sort_values("_domain").set_index("_domain")
+    )
+    estimator = sampling.estimate_proportion if statistic == "proportion" else sampling.estimate_mean
+    kwargs = {"level": level} if statistic == "proportion" else {}
+    result = estimator(data, y, weight, strata=strata, psu=psu, by="_domain", confidence=confidence, **kwargs)
+    est = result.to_frame().dropna(subset=["_domain"])
+    est["_domain"] = est["_domain"].astype(int)
+    table = labels.reset_index().merge(est, on="_domain", how="left").drop(columns="_domain")
+    table = table.drop(columns=["deff"], errors="ignore")
+    table["n"] = table["n"].fillna(0).astype(int)
+    table["publishable"] = publishability(table["cv"], table["n"], cv_ok=cv_ok, cv_max=cv_max, min_n=min_n)
+
+    counts = table["publishable"].value_counts()
+    n_records = int(survey[y].notna().sum())
+    notes = [
+        f"Estimates of {y} by {', '.join(by)} come from a sample survey of {n_records:,} respondents with a "
+        f"value of {y}" + (f" in {survey[psu].nunique():,} clusters" if psu else "") + "; each carries a "
+        f"{round(confidence * 100):d}% confidence interval.",
+        "They describe the population the survey's frame covers, no more: people outside the frame, or who "
+        "refused, are represented only through the weights.",
+        f"A cell is published when its CV is at most {cv_ok:.0%} and it rests on at least {min_n} respondents, "
+        f"published with a caution up to a CV of {cv_max:.0%}, and suppressed otherwise (thresholds chosen for "
+        f"this course as an example; agree them with the statistical office).",
+        f"{int(counts.get('suppress', 0))} of {len(table)} cells are suppressed and "
+        f"{int(counts.get('caution', 0))} carry a caution.",
+        *limits,
+    ]
+    return GapTable(table, y, tuple(by), {"cv_ok": cv_ok, "cv_max": cv_max, "min_n": min_n}, tuple(notes))
