@@ -100,6 +100,9 @@ class ColumnRoles:
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
+    def __repr__(self) -> str:
+        return "ColumnRoles (suggestions to review)\n" + self.table[["role", "reason"]].to_string()
+
     def _repr_html_(self) -> str:
         return (self.table.to_html(float_format=lambda v: f"{v:.0%}")
                 + "<p>These are suggestions from column names and value uniqueness: check every row; "
@@ -264,6 +267,9 @@ class HashReversal:
 
     def to_frame(self) -> pd.DataFrame:
         return self.found.copy()
+
+    def __repr__(self) -> str:
+        return f"HashReversal({self.summary()})"
 
     def summary(self) -> str:
         full = self.full_space

@@ -423,6 +423,10 @@ class IndividualRisk:
     def to_frame(self) -> pd.DataFrame:
         return self.records.copy()
 
+    def __repr__(self) -> str:
+        return (f"IndividualRisk({len(self.records):,} records; global risk {self.global_risk:.4g}, expected "
+                f"re-identifications {self.expected_reidentifications:,.4g}, highest risk {self.max_risk:.4g})")
+
     def high_risk(self, threshold: float = 0.05) -> pd.DataFrame:
         """Records whose risk is above ``threshold``, riskiest first."""
         r = self.records
@@ -608,6 +612,9 @@ class RiskReport:
             f"{self.expected_reidentifications:,.1f} record(s) could be re-identified "
             f"(global risk {self.global_risk:.2%}). The file {verdict}."
         )
+
+    def __repr__(self) -> str:
+        return f"RiskReport({self.summary()})"
 
     def __str__(self) -> str:
         return (self.summary() + "\n\n" + self.verdicts[["measure", "value", "rule", "passes"]].to_string(index=False)

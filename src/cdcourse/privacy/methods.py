@@ -111,6 +111,9 @@ class Protected:
     def __str__(self) -> str:
         return self._describe() + "\n" + self.summary.to_string()
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self._describe()}>"
+
     def _repr_html_(self) -> str:
         html = f"<p>{self._describe()}</p>" + self.summary.to_html()
         if self.details is not None and len(self.details) <= 30:
@@ -118,7 +121,7 @@ class Protected:
         return html
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Suppression(Protected):
     """Result of :func:`suppress_to_k`: the protected data plus the k reached.
 
@@ -774,6 +777,10 @@ class InformationLoss:
 
     def to_frame(self) -> pd.DataFrame:
         return self.estimates.copy()
+
+    def __repr__(self) -> str:
+        return (f"InformationLoss({self.suppressed:,} values suppressed, {self.changed:,} changed; largest relative "
+                f"change of an estimate {self.max_relative_change:.3g})")
 
     def _repr_html_(self) -> str:
         return (

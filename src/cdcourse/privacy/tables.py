@@ -84,6 +84,10 @@ class TableProtection:
     def to_frame(self) -> pd.DataFrame:
         return self.protected
 
+    def __repr__(self) -> str:
+        return (f"TableProtection({self.rule}: {self.n_primary} unsafe, {self.n_secondary} hidden to protect them)\n"
+                + self.display().to_string())
+
     def _repr_html_(self) -> str:
         return (f"<p>{self.rule}: {self.n_primary} unsafe cell(s), {self.n_secondary} more hidden to protect them "
                 f"(x = suppressed).</p>" + self.display().to_html())
@@ -305,6 +309,10 @@ class NoisyCounts:
     def to_frame(self) -> pd.DataFrame:
         c = self.counts
         return c.to_frame() if isinstance(c, pd.Series) else c.copy()
+
+    def __repr__(self) -> str:
+        return (f"NoisyCounts(epsilon={self.epsilon:g}, sensitivity={self.sensitivity:g}, scale={self.scale:g})\n"
+                + self.to_frame().to_string())
 
     def _repr_html_(self) -> str:
         return (f"<p>Laplace noise with epsilon = {self.epsilon:g}, sensitivity = {self.sensitivity:g}: scale "

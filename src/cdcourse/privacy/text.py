@@ -85,6 +85,10 @@ class Redaction:
     def to_frame(self) -> pd.DataFrame:
         return self.found.copy()
 
+    def __repr__(self) -> str:
+        c = self.counts
+        return f"Redaction({c['name']} name(s), {c['phone']} phone number(s), {c['email']} e-mail address(es))"
+
     def _repr_html_(self) -> str:
         c = self.counts
         return (f"<p>Redacted {c['name']} name(s), {c['phone']} phone number(s) and {c['email']} e-mail "
