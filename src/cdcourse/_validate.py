@@ -139,7 +139,7 @@ def require_positive_weights(data: pd.DataFrame, weight: str, param: str = "weig
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A numpy Generator from a seed or an existing Generator (same seed, same draws).
 
-    >>> make_rng(1).integers(0, 100) == make_rng(1).integers(0, 100)
+    >>> bool(make_rng(1).integers(0, 100) == make_rng(1).integers(0, 100))
     True
     """
     if isinstance(seed, np.random.Generator):
