@@ -99,12 +99,13 @@ def test_l_and_t_stay_in_their_ranges(df, rule):
 
 
 @SETTINGS
-@given(frames(min_rows=3), st.integers(1, 4), st.sampled_from(["category", "wildcard", "drop"]))
-def test_suppression_reaches_k_adds_no_row_and_leaves_the_input_alone(df, k, rule):
+@given(frames(min_rows=3), st.integers(1, 4), st.sampled_from(["category", "wildcard", "drop"]),
+       st.sampled_from([None, ["a", "b", "c"], ["c", "a"]]))
+def test_suppression_reaches_k_adds_no_row_and_leaves_the_input_alone(df, k, rule, importance):
     if len(df) < k:
         return
     before = df.copy()
-    res = privacy.suppress_to_k(df, QIS, k=k, missing=rule)
+    res = privacy.suppress_to_k(df, QIS, k=k, missing=rule, importance=importance)
     pd.testing.assert_frame_equal(df, before)
     assert len(res.data) == len(df) and res.data.index.equals(df.index)
     # only quasi-identifier cells change, and only from known to missing
