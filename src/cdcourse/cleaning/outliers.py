@@ -100,6 +100,8 @@ def flag_outliers(
         pos = part.index.to_numpy()
         hit = ((part < lo) | (part > hi)).to_numpy(dtype=bool)
         flags[pos[hit]] = True
+        if isinstance(key, tuple) and len(key) == 1:
+            key = key[0]
         row = {"group": key if groups else "all", "lower": lo, "upper": hi, "values": int(part.notna().sum()),
                "flagged": int(hit.sum())}
         rows.append(row)
