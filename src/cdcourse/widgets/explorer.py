@@ -50,6 +50,9 @@ PREFERRED_VARIABLES = ("improved_water", "score", "condition", "category")
 DEFAULT_DATASETS = ("community_survey", "population", "social_audit", "participatory_map", "crowd_reports")
 
 NO_GROUP = "(none)"
+#: Resolution of the explorer's chart: 72 dpi keeps one control change under 100 ms on 50,000 rows
+#: (drawing the text is most of the cost) and reads well on screen.
+CHART_DPI = 72
 WEIGHT = "weight"
 
 # Columns that are identifiers, coordinates, timestamps or design variables: not for tabulating.
@@ -444,7 +447,7 @@ def chart(result: ExplorerResult, data: pd.DataFrame | None = None) -> Any:
     t = result.table
     source = f"Source: {result.dataset} (synthetic Lumeria data)" + (", weighted" if result.weighted else "")
     var = result.variable.replace("_", " ")
-    fig = Figure(figsize=(8.0, 4.6), dpi=80)
+    fig = Figure(figsize=(8.0, 4.6), dpi=CHART_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     if result.kind == "numeric":
@@ -504,16 +507,16 @@ def _fit_margins(fig: Any, ax: Any) -> None:
         return size * scale * 1.35
 
     tick_size = float(plt_rc("ytick.labelsize"))
-    ylabels = [t.get_text() for t in ax.get_yticklabels()] or ["00000"]
-    if not any(ylabels):
-        ylabels = ["00000"]  # numeric axis: labels are formatted at draw time; reserve 5 digits
+    # Category axes carry their labels in a FixedFormatter; asking a numeric axis for its labels
+    # would build every tick first, so numbers get room for 5 digits instead.
+    ylabels = _fixed_labels(ax.yaxis) or ["00000"]
     left = text_width(ylabels, tick_size) + line_height(float(plt_rc("axes.labelsize"))) + 16 * scale
     legend = ax.get_legend()
     right = 10 * scale
     if legend is not None:
         texts = [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
         right += text_width(texts, float(plt_rc("legend.fontsize"))) + 45 * scale
-    xt = [t for t in ax.get_xticklabels() if t.get_text()]
+    xt = [t for t in ax.get_xticklabels() if t.get_text()] if _fixed_labels(ax.xaxis) else []
     rot = max((abs(t.get_rotation()) for t in xt), default=0)
     xtick_h = line_height(tick_size)
     if rot:
@@ -525,6 +528,13 @@ def _fit_margins(fig: Any, ax: Any) -> None:
         bottom=min(bottom / height_px, 0.45), top=max(1 - top / height_px, 0.6),
     )
     fig._cdcourse_fitted = True  # the widget can encode it without a tight bounding box
+
+
+def _fixed_labels(axis: Any) -> list[str]:
+    from matplotlib.ticker import FixedFormatter
+
+    fmt = axis.get_major_formatter()
+    return [str(v) for v in fmt.seq] if isinstance(fmt, FixedFormatter) else []
 
 
 @functools.lru_cache(maxsize=4096)
