@@ -87,10 +87,16 @@ def require_number(
     Traceback (most recent call last):
     ...
     cdcourse.errors.CdcourseError: p must be a number in (0, 1); got 1.5
+    >>> require_number(0, "margin", low=0, low_inclusive=False)
+    Traceback (most recent call last):
+    ...
+    cdcourse.errors.CdcourseError: margin must be a number in (0, inf]; got 0
     """
     lo_b = "[" if low_inclusive else "("
     hi_b = "]" if high_inclusive else ")"
-    span = f"{lo_b}{'-inf' if low is None else low:g}, {'inf' if high is None else high:g}{hi_b}"
+    lo_text = "-inf" if low is None else f"{low:g}"
+    hi_text = "inf" if high is None else f"{high:g}"
+    span = f"{lo_b}{lo_text}, {hi_text}{hi_b}"
     kind = "a whole number" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise CdcourseError(f"{param} must be {kind} in {span}; got {value!r}")
