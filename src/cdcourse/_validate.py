@@ -90,10 +90,10 @@ def require_number(
     >>> require_number(0, "margin", low=0, low_inclusive=False)
     Traceback (most recent call last):
     ...
-    cdcourse.errors.CdcourseError: margin must be a number in (0, inf]; got 0
+    cdcourse.errors.CdcourseError: margin must be a number in (0, inf); got 0
     """
-    lo_b = "[" if low_inclusive else "("
-    hi_b = "]" if high_inclusive else ")"
+    lo_b = "[" if low_inclusive and low is not None else "("
+    hi_b = "]" if high_inclusive and high is not None else ")"
     lo_text = "-inf" if low is None else f"{low:g}"
     hi_text = "inf" if high is None else f"{high:g}"
     span = f"{lo_b}{lo_text}, {hi_text}{hi_b}"
