@@ -3,6 +3,10 @@
 Target (issue 3): the response to one control change, compute + render (table HTML and the chart
 drawn to a PNG, as the learner sees it), under 100 ms on 50,000 rows. The data are generated here
 with the survey's column names and types, so the figures do not depend on ``datasets/``.
+
+A run flips one control between two values (water_source <-> education, or district <->
+language group), so every timed run is a real change; runs alternate between the two states and
+the state after two runs is the one it started from.
 """
 from __future__ import annotations
 
