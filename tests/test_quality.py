@@ -372,3 +372,30 @@ def test_every_measure_states_its_formula(people):
 def test_profile_unknown_measure_name_is_a_clear_error(people):
     with pytest.raises(CdcourseError, match="no measure named 'valid'; measures are: completeness_cells"):
         quality.profile(people)["valid"]
+
+
+# -------------------------------------------------------------------------------- invariants
+_cells = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b", "n/a"]))
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=st.lists(st.tuples(_cells, _cells, _cells), min_size=1, max_size=25), seed=st.integers(0, 10))
+def test_completeness_invariants(rows, seed):
+    df = pd.DataFrame(rows, columns=["x", "y", "z"], dtype="object")
+    cells = quality.completeness(df, missing_values=["n/a"])
+    records = quality.completeness(df, level="records", missing_values=["n/a"])
+    assert 0.0 <= records.value <= cells.value <= 100.0  # missing cells sit only in incomplete records
+    shuffled = df.sample(frac=1.0, random_state=seed)
+    assert quality.completeness(shuffled, missing_values=["n/a"]).value == pytest.approx(cells.value)
+    naive = 100 * (1 - (df.isna() | df.isin(["n/a"])).to_numpy().mean())  # the same thing, computed directly
+    assert cells.value == pytest.approx(naive)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["a", "b"])), min_size=1, max_size=25))
+def test_a_file_sent_twice_has_half_its_uniqueness(rows):
+    df = pd.DataFrame(rows, columns=["k", "v"])
+    once = quality.uniqueness(df)
+    twice = quality.uniqueness(pd.concat([df, df], ignore_index=True))
+    assert twice.value == pytest.approx(once.value / 2)
+    assert twice.numerator == once.numerator

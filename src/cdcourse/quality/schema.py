@@ -125,7 +125,12 @@ def missing_mask(column: pd.Series, codes: tuple[Any, ...] = ()) -> np.ndarray:
     >>> missing_mask(pd.Series([1.0, -99.0, np.nan]), ("-99",)).tolist()
     [False, True, True]
     """
-    mask = column.isna().to_numpy(dtype=bool, na_value=True)
+    textual = pd.api.types.is_string_dtype(column.dtype) or pd.api.types.is_object_dtype(column.dtype)
+    if textual:
+        # the factorisation (cached for the other checks) already marks NA with -1: cheaper than isna on text
+        mask = _factorised(column)[0] < 0
+    else:
+        mask = column.isna().to_numpy(dtype=bool, na_value=True)
     if not codes:
         return mask
     if pd.api.types.is_bool_dtype(column.dtype):
