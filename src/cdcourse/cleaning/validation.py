@@ -21,7 +21,8 @@ type          the value is present and cannot be read as the type (integer, numb
 unique        all its columns are present and the same combination appears in another row
               (every copy fails, not only the second)
 check         ``when`` (if given) holds, every column the expression uses is present, and the
-              expression is false: "age >= 15 or relationship != 'head'"
+              expression is false: "age >= 15 or relationship != 'head'"; a text column whose
+              values are all numbers (a CSV read as text) is compared as numbers
 ============  ===============================================================================
 
 Missing values pass every rule but ``required``: one problem, one report.
@@ -437,8 +438,18 @@ def _is_number(v: Any) -> bool:
 
 def _eval(data: pd.DataFrame, expression: str, rule: Rule) -> np.ndarray:
     cols = expression_columns(expression)
+    frame = data[cols].copy()
+    for col in cols:
+        # a CSV read as text holds numbers as text: compare them as numbers when every value is one
+        values = frame[col]
+        if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                continue
+            nums = _as_numbers(values)
+            if nums.notna().sum() == values.notna().sum() and values.notna().any():
+                frame[col] = nums
     try:
-        res = data[cols].eval(expression, engine="python", local_dict={}, global_dict={})
+        res = frame.eval(expression, engine="python", local_dict={}, global_dict={})
     except Exception as err:  # pandas raises many kinds; the message must name the rule
         raise CdcourseError(f"rule {rule.name!r}: expression {expression!r} could not be evaluated: {err}") from None
     if np.isscalar(res):
