@@ -24,6 +24,7 @@ import pandas as pd
 
 from cdcourse._validate import _listing, require_columns, require_frame, require_positive_weights
 from cdcourse.errors import CdcourseError
+from cdcourse.sampling._design import factorize
 from cdcourse.sampling._checks import number
 
 __all__ = ["Calibration", "poststratify", "rake"]
@@ -101,8 +102,7 @@ def _targets(margin: str, totals, levels: list) -> np.ndarray:
 
 def _cells(data: pd.DataFrame, columns: list[str], param: str) -> tuple[np.ndarray, list]:
     if len(columns) == 1:
-        codes, uniques = pd.factorize(data[columns[0]], sort=True)
-        levels = uniques.tolist()
+        codes, levels = factorize(data[columns[0]])
     else:
         index = pd.MultiIndex.from_frame(data[columns])
         codes, uniques = pd.factorize(index, sort=True)
@@ -159,6 +159,14 @@ def poststratify(
     return Calibration(out, new_weight, "post-stratification", True, 1, deviation, margins)
 
 
+def _achieved(parts, weights) -> list[np.ndarray]:
+    return [np.bincount(codes, weights=weights, minlength=len(levels)) for _, codes, levels, _ in parts]
+
+
+def _relative_gap(achieved, parts) -> float:
+    return max(float(np.max(np.abs(a - t) / t)) for a, (_, _, _, t) in zip(achieved, parts))
+
+
 def rake(
     data: pd.DataFrame,
     weight: str,
@@ -211,22 +219,19 @@ def rake(
         raise CdcourseError("margins add up to different population totals ("
                             + ", ".join(f"{c}: {t:,.6g}" for c, t in grand.items())
                             + "); raking cannot meet them all: make them consistent first")
-    before = [np.bincount(codes, weights=w, minlength=len(levels)) for _, codes, levels, _ in parts]
+    before = _achieved(parts, w)
     new = w.copy()
     converged = False
     iterations = 0
-    deviation = np.inf
     for iterations in range(1, int(max_iter) + 1):
         for _, codes, levels, target in parts:
-            current = np.bincount(codes, weights=new, minlength=len(levels))
-            new *= (target / current)[codes]
-        # After the last margin, check every margin against its target.
-        achieved = [np.bincount(codes, weights=new, minlength=len(levels)) for _, codes, levels, _ in parts]
-        rel = max(float(np.max(np.abs(a - t) / t)) for a, (_, _, _, t) in zip(achieved, parts))
-        deviation = max(float(np.max(np.abs(a - t))) for a, (_, _, _, t) in zip(achieved, parts))
-        if rel <= tol:
+            new *= (target / np.bincount(codes, weights=new, minlength=len(levels)))[codes]
+        # The margin adjusted last is met exactly; check the others.
+        if len(parts) == 1 or _relative_gap(_achieved(parts[:-1], new), parts[:-1]) <= tol:
             converged = True
             break
+    achieved = _achieved(parts, new)
+    deviation = max(float(np.max(np.abs(a - t))) for a, (_, _, _, t) in zip(achieved, parts))
     if not converged and must_converge:
         raise CdcourseError(f"raking did not converge in max_iter = {max_iter} iterations: a margin is still "
                             f"{deviation:,.4g} units off; raise max_iter, merge sparse categories, or pass "

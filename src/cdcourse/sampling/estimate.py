@@ -43,7 +43,7 @@ from cdcourse._validate import _listing, require_choice, require_columns, requir
 from cdcourse._validate import require_positive_weights
 from cdcourse.errors import CdcourseError
 from cdcourse.sampling._checks import number
-from cdcourse.sampling._design import LONELY_PSU, Design, make_design, stratified_variance
+from cdcourse.sampling._design import LONELY_PSU, Design, factorize, make_design, stratified_variance
 
 __all__ = ["Estimate", "DomainEstimates", "estimate_mean", "estimate_total", "estimate_proportion"]
 
@@ -287,8 +287,7 @@ def _estimate(
             f"pass missing='exclude' to estimate for the records that have a value"
         )
     if by is not None:
-        dom, uniques = pd.factorize(data[by], sort=True)
-        levels = uniques.tolist()
+        dom, levels = factorize(data[by])
     else:
         dom, levels = np.zeros(len(data), dtype=np.int64), [None]
     result = domain_estimates(
@@ -326,26 +325,41 @@ def domain_estimates(
     functions and by the sampling simulator, which calls it hundreds of times.
     """
     D = n_domains
-    inside = ~np.isnan(y) & (domain >= 0)
-    d = np.where(inside, domain, 0)
-    w = np.where(inside, design.weights, 0.0)
-    yi = np.where(inside, y, 0.0)
-    n_d = np.bincount(d, weights=inside, minlength=D)
-    W_d = np.bincount(d, weights=w, minlength=D)
+    w = design.weights
+    inside = ~np.isnan(y)
+    if D > 1 or (domain < 0).any():
+        inside &= domain >= 0
+    if inside.all():
+        # Every record counts (the usual case): no masking passes.
+        d, yz, bins = domain, y, D
+    else:
+        # Records outside every domain go to an extra bin D with y = 0, so they add nothing.
+        d, yz, bins = np.where(inside, domain, D), np.where(inside, y, 0.0), D + 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_d = np.bincount(d, weights=w * yi, minlength=D) / W_d
-        resid = np.where(inside, yi - mean_d[d], 0.0)
-        if statistic == "total":
-            est = mean_d * W_d
-            est = np.where(W_d > 0, est, np.nan)
-            z = w * yi
+        if bins == 1:
+            # One domain holding every record: plain sums and dot products, no per-row lookups.
+            n_d, W_d = np.array([float(y.size)]), np.array([w.sum()])
+            mean_d = np.array([np.dot(w, y)]) / W_d
+            resid = y - mean_d[0]
+            w_resid = w * resid
+            z = w * y if statistic == "total" else w_resid / W_d[0]
+            ss = np.array([np.dot(w_resid, resid)])
         else:
-            est = mean_d
-            z = w * resid / W_d[d]
-        var = stratified_variance(design, np.where(inside, z, 0.0), d, D)
+            n_d = np.bincount(d, minlength=bins).astype(float)
+            W_d = np.bincount(d, weights=w, minlength=bins)
+            mean_d = np.bincount(d, weights=w * yz, minlength=bins) / W_d
+            if bins > D:
+                mean_d[D], W_d[D] = 0.0, 1.0
+            resid = yz - mean_d[d]
+            w_resid = w * resid
+            z = w * yz if statistic == "total" else w_resid / W_d[d]
+            ss = np.bincount(d, weights=w_resid * resid, minlength=bins)[:D]
+        var = stratified_variance(design, z, d, bins)[:D]
+        n_d, W_d, mean_d = n_d[:D], W_d[:D], mean_d[:D]
+        est = np.where(W_d > 0, mean_d * W_d if statistic == "total" else mean_d, np.nan)
         se = np.sqrt(np.maximum(var, 0.0))
         # Design effect against SRS without replacement of the same size (R survey's deff=TRUE).
-        s2 = np.bincount(d, weights=w * resid**2, minlength=D) / W_d * n_d / (n_d - 1)
+        s2 = ss / W_d * n_d / (n_d - 1)
         fpc = np.where(W_d > n_d, 1 - n_d / W_d, 1.0)
         v_srs = s2 / n_d * fpc
         if statistic == "total":
