@@ -151,16 +151,19 @@ class MappingResult:
 
 def _result(name: str, values: pd.Series, categories: Sequence[str], lookup) -> MappingResult:
     """Map the distinct values once (fast on 1M rows), then broadcast back to the records."""
-    counts = values.value_counts(dropna=False, sort=False)
+    position, uniques = pd.factorize(values, use_na_sentinel=True)
+    counts = np.bincount(position[position >= 0], minlength=len(uniques))
+    n_missing = int((position < 0).sum())
+    category_index = {code: i for i, code in enumerate(categories)}
+    unique_code = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: missing input
     rows = []
-    code_of: dict[Any, Any] = {}
-    for value, count in counts.items():
-        if _is_missing(value):
-            code, how = None, "missing"
-        else:
-            code, how = lookup(value)
-            code_of[value] = code
-        rows.append({"value": value, "code": code, "how": how, "count": int(count)})
+    for i, value in enumerate(uniques):
+        code, how = lookup(value)
+        if code is not None:
+            unique_code[i] = category_index[code]
+        rows.append({"value": value, "code": code, "how": how, "count": int(counts[i])})
+    if n_missing:
+        rows.append({"value": None, "code": None, "how": "missing", "count": n_missing})
     table = pd.DataFrame(rows, columns=["value", "code", "how", "count"])
     order = {"unmapped": 0, "fuzzy": 1, "missing": 2}
     table = (
@@ -169,9 +172,8 @@ def _result(name: str, values: pd.Series, categories: Sequence[str], lookup) -> 
         .drop(columns=["_o", "_c"])
         .reset_index(drop=True)
     )
-    mapped = values.map(lambda v: None if _is_missing(v) else code_of.get(v))
     codes = pd.Series(
-        pd.Categorical(mapped, categories=list(categories), ordered=False),
+        pd.Categorical.from_codes(unique_code[position], categories=list(categories)),
         index=values.index,
         name=values.name,
     )
