@@ -477,3 +477,38 @@ def test_fill_gap_states_its_limits_with_the_thresholds_and_extra_notes():
 def test_fill_gap_names_a_missing_column():
     with pytest.raises(CdcourseError, match="'disabled' is not a column"):
         connect.fill_gap(pd.DataFrame({"g": ["a"], "w": [1.0]}), "disabled", "g", weight="w")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    code=st.sampled_from(["D01", "D02", "D10"]),
+    upper=st.lists(st.booleans(), min_size=12, max_size=12),
+    pad=st.sampled_from(["", " ", "  ", "\t"]),
+    sep=st.sampled_from([" ", "-", "_", " - ", ". "]),
+    with_code=st.booleans(),
+)
+def test_any_case_spacing_or_separator_variant_of_a_label_maps_to_its_code(code, upper, pad, sep, with_code):
+    label = DISTRICTS.labels[code]
+    cased = "".join(ch.upper() if up else ch.lower() for ch, up in zip(label, upper + [False] * len(label)))
+    text = pad + (code + sep + cased.replace(" ", sep) if with_code else cased.replace(" ", sep)) + pad
+    assert DISTRICTS.lookup(text) == code
+
+
+def test_fill_gap_estimates_means_too():
+    data = pd.DataFrame({"g": ["a"] * 40 + ["b"] * 40, "minutes": list(range(40)) * 2, "w": 1.5})
+    gap = connect.fill_gap(data, "minutes", "g", weight="w", strata=None, psu=None, statistic="mean")
+    assert gap.table["estimate"].tolist() == pytest.approx([19.5, 19.5])
+    assert gap.table["publishable"].tolist() == ["publish", "publish"]
+
+
+def test_results_render_in_a_notebook_with_their_plain_language_line():
+    mapped = DISTRICTS.map(["Marelo", "Nowhere"])
+    assert "1 records (1 distinct values) unmapped" in mapped._repr_html_()
+    est = pd.DataFrame({"d": ["A"], "estimate": [0.62], "se": [0.02]})
+    html = coherence(est, pd.DataFrame({"d": ["A"], "value": [0.58]}), on="d")._repr_html_()
+    assert "check" in html and "course&#x27;s choice" in html
+    data = pd.DataFrame({"g": ["a"] * 50, "y": [True, False] * 25, "w": 1.0})
+    gap_html = connect.fill_gap(data, "y", "g", weight="w", strata=None, psu=None)._repr_html_()
+    assert "suppressed" in gap_html and "<table" in gap_html
+    assert "Every value found an official code" in harmonise(
+        pd.DataFrame({"d": ["Tuvan"]}), {"d": DISTRICTS})._repr_html_()
