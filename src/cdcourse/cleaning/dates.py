@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cdcourse._validate import require_columns
-from cdcourse.cleaning._log import changed_mask, cleaning_step
+from cdcourse.cleaning._log import cleaning_step
 from cdcourse.errors import CdcourseError
 
 #: strftime directives that pandas' parser understands
@@ -98,29 +98,32 @@ def parse_dates(
     if into is not None and not isinstance(into, str):
         raise CdcourseError(f"into must be a column name (text); got {into!r}")
     original = data[column]
+    unparsed: dict[str, int] = {}
     if pd.api.types.is_datetime64_any_dtype(original):
         result = original.copy()
         counts = {"already dates": int(original.notna().sum())}
         ambiguous = {"already dates": 0}
-        unparsed = pd.Series([], dtype=object)
+        changed = np.zeros(len(original), dtype=bool)
     else:
-        values = original.to_numpy(dtype=object)
-        present = original.notna().to_numpy().copy()
-        is_ts = np.array([isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year") for v in values], dtype=bool)
-        result_arr = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        # parse each distinct text once (an export repeats the same few hundred dates), then spread
+        codes, uniques = pd.factorize(original, use_na_sentinel=True)
+        codes, uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        weight = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        is_ts = np.array([isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year") for v in uniques],
+                         dtype=bool)
+        parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
         if is_ts.any():
-            result_arr[is_ts] = pd.to_datetime(pd.Series(values[is_ts])).to_numpy(dtype="datetime64[ns]")
-        text = pd.Series(values, dtype=object).where(present & ~is_ts, None)
-        text = text.where(text.isna(), text.astype(str).str.strip())
-        todo = (text.notna() & (text != "")).to_numpy().copy()
+            parsed[is_ts] = pd.to_datetime(pd.Series(uniques[is_ts])).to_numpy(dtype="datetime64[ns]")
+        text = pd.Series([None if t else str(v).strip() for v, t in zip(uniques, is_ts)], dtype=object)
+        todo = (text.notna() & (text != "")).to_numpy(dtype=bool).copy()
         counts, ambiguous = {}, {}
         parsed_by = []
         for fmt in formats:
             pos = np.flatnonzero(todo)
             got = pd.to_datetime(text.iloc[pos], format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
             ok = ~np.isnat(got)
-            result_arr[pos[ok]] = got[ok]
-            counts[fmt] = int(ok.sum())
+            parsed[pos[ok]] = got[ok]
+            counts[fmt] = int(weight[pos[ok]].sum())
             parsed_by.append((fmt, pos[ok], got[ok]))
             todo[pos[ok]] = False
         # ambiguity: a value read by one format that a later format reads as another date
@@ -128,22 +131,23 @@ def parse_dates(
             n_amb = 0
             for later in formats[i + 1:]:
                 alt = pd.to_datetime(text.iloc[pos], format=later, errors="coerce").to_numpy(dtype="datetime64[ns]")
-                n_amb += int((~np.isnat(alt) & (alt != got)).sum())
+                n_amb += int(weight[pos][~np.isnat(alt) & (alt != got)].sum())
             ambiguous[fmt] = n_amb
-        result = pd.Series(result_arr, index=data.index)
-        unparsed = text[todo]
+        for p in np.flatnonzero(todo | ((text == "").to_numpy(dtype=bool))):
+            unparsed[text.iloc[p]] = unparsed.get(text.iloc[p], 0) + int(weight[p])
+        result = pd.Series(np.append(parsed, np.datetime64("NaT"))[codes], index=data.index)
+        # text became a date (or missing, when unreadable); values already dates are unchanged
+        changed = np.append(~is_ts, False)[codes]
     target = into or column
     out = data.copy()
     out[target] = result
     rows = [{"format": f, "records": n, "ambiguous": ambiguous.get(f, 0), "value": None} for f, n in counts.items()]
-    for value, n in unparsed.astype(str).value_counts(sort=False).sort_index().items():
-        rows.append({"format": "unparsed", "records": int(n), "ambiguous": 0, "value": value})
+    for value in sorted(unparsed):
+        rows.append({"format": "unparsed", "records": unparsed[value], "ambiguous": 0, "value": value})
     details = pd.DataFrame(rows, columns=["format", "records", "ambiguous", "value"])
-    n_unparsed = len(unparsed)
+    n_unparsed = sum(unparsed.values())
     n_amb = sum(ambiguous.values())
-    if into is None:
-        changed = changed_mask(original.astype(object), result.astype(object))
-    else:
+    if into is not None:
         changed = result.notna().to_numpy()
     summary = (
         f"read {int(result.notna().sum())} dates in {column!r} with {len(formats)} formats"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cdcourse._validate import require_choice, require_columns, require_number, require_frame
-from cdcourse.cleaning._log import changed_mask, cleaning_step
+from cdcourse.cleaning._log import cleaning_step
 from cdcourse.cleaning._text import keys_of, label_key
 from cdcourse.errors import CdcourseError
 
@@ -157,12 +157,15 @@ def standardise_labels(
     unseen_all: list[str] = []
     for col in columns:
         original = data[col]
-        keys = keys_of(original)
+        # work once per distinct spelling, then spread back to the rows through the codes
+        codes, uniques = pd.factorize(original, use_na_sentinel=True)
+        codes, uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        ukeys = [label_key(u) for u in uniques]
         lookup = dict(standard)
         how = {k: "mapping" for k in standard}
         scores = {k: 1.0 for k in standard}
-        unseen_keys = sorted(set(keys.dropna().unique()) - set(standard))
-        for key in unseen_keys:
+        unseen = []
+        for key in sorted(set(ukeys) - set(standard)):
             label, score, _ = _suggest(key, standard, cutoff)
             if suggest and label is not None and score >= cutoff:
                 lookup[key], how[key], scores[key] = label, "suggested", score
@@ -170,30 +173,30 @@ def standardise_labels(
                 lookup[key], how[key], scores[key] = None, "unknown -> missing", 0.0
             else:
                 how[key], scores[key] = "unknown", 0.0
-                unseen_all.append(f"{col}: {key!r}" + (f" (suggest {label!r})" if label else ""))
-        if unknown == "error" and unseen_all:
+                unseen.append(f"{col}: {key!r}" + (f" (suggest {label!r})" if label else ""))
+        if unknown == "error" and unseen:
             raise CdcourseError(
-                f"column {col!r} has labels the mapping does not cover: {', '.join(unseen_all)}; "
+                f"column {col!r} has labels the mapping does not cover: {', '.join(unseen)}; "
                 "add them to the mapping or use unknown='keep' or 'na'"
             )
-        mapped = keys.map(lookup)
-        keep_as_is = keys.notna() & ~keys.isin(set(lookup))
-        new = mapped.astype(object).where(~keep_as_is, original.astype(object))
-        new = new.where(keys.notna(), None)
+        new_u = np.array([lookup[k] if k in lookup else u for u, k in zip(uniques, ukeys)] + [None], dtype=object)
+        new = pd.Series(new_u[codes], index=data.index, dtype=object)
         if categories is not None:
             new = pd.Series(pd.Categorical(new, categories=categories), index=data.index)
-        elif original.dtype != object and not isinstance(original.dtype, pd.CategoricalDtype):
-            new = new.astype(original.dtype) if pd.api.types.is_string_dtype(original.dtype) else new
+        elif isinstance(original.dtype, pd.CategoricalDtype):
+            new = new.astype("category")
+        elif pd.api.types.is_string_dtype(original.dtype) and original.dtype != object:
+            new = new.astype(original.dtype)
         out[col] = new
-        changed = changed_mask(original.astype(object), new.astype(object))
+        changed_u = np.array([not (u == n and type(u) is type(n)) for u, n in zip(uniques, new_u[:-1])] + [False])
+        changed = changed_u[codes]
         rows_changed |= changed
         changed_total += int(changed.sum())
-        frame = pd.DataFrame({"value": original.astype(object), "key": keys, "label": new.astype(object)})
-        grouped = frame.dropna(subset=["value"]).groupby(["value", "key"], sort=True, dropna=False)
-        for (value, key), part in grouped:
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for i in sorted(range(len(uniques)), key=lambda i: str(uniques[i])):
             detail_rows.append(
-                {"column": col, "value": value, "label": part["label"].iloc[0], "records": len(part),
-                 "how": how.get(key, "unknown"), "score": scores.get(key, 0.0)}
+                {"column": col, "value": uniques[i], "label": new_u[i], "records": int(counts[i]),
+                 "how": how.get(ukeys[i], "unknown"), "score": scores.get(ukeys[i], 0.0)}
             )
     details = pd.DataFrame(detail_rows, columns=["column", "value", "label", "records", "how", "score"])
     n_sugg = int((details["how"] == "suggested").sum())

@@ -298,22 +298,41 @@ def as_rules(rules: Rule | Mapping[str, Any] | Sequence[Rule | Mapping[str, Any]
 
 
 # -- the vectorised checks ---------------------------------------------------------------------
-def _present(values: pd.Series) -> np.ndarray:
-    present = values.notna().to_numpy(dtype=bool).copy()
-    if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype)
-            or pd.api.types.is_bool_dtype(values.dtype)):
-        blank = _map_unique(values, lambda v: isinstance(v, str) and v.strip() == "")
-        present &= ~blank
-    return present
+def _is_text(values: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype)
+                or pd.api.types.is_bool_dtype(values.dtype))
 
 
-def _map_unique(values: pd.Series, func) -> np.ndarray:
-    """func applied once per distinct value (citizen data columns repeat a few labels a lot)."""
-    uniques = values.dropna().unique()
-    hits = [u for u in uniques if func(u)]
-    if not hits:
-        return np.zeros(len(values), dtype=bool)
-    return values.isin(hits).to_numpy(dtype=bool, na_value=False)
+class _Column:
+    """One column, with the work several rules share done once: missing cells, distinct values.
+
+    Citizen-data columns repeat a few labels many times, so text checks run once per distinct
+    value and are spread back to the rows through the factorised codes.
+    """
+
+    def __init__(self, values: pd.Series) -> None:
+        self.values = values
+        self.text = _is_text(values)
+        self._codes: np.ndarray | None = None
+        self._uniques: np.ndarray | None = None
+        self._present: np.ndarray | None = None
+
+    def per_value(self, func) -> np.ndarray:
+        """func(value) for each distinct value, spread to every row (False for missing rows)."""
+        if self._codes is None:
+            codes, uniques = pd.factorize(self.values, use_na_sentinel=True)
+            self._codes, self._uniques = np.asarray(codes), np.asarray(uniques, dtype=object)
+        hit = np.fromiter((bool(func(u)) for u in self._uniques), dtype=bool, count=len(self._uniques))
+        return np.append(hit, False)[self._codes]
+
+    @property
+    def present(self) -> np.ndarray:
+        if self._present is None:
+            present = self.values.notna().to_numpy(dtype=bool).copy()
+            if self.text:
+                present &= ~self.per_value(lambda v: isinstance(v, str) and v.strip() == "")
+            self._present = present
+        return self._present
 
 
 def _as_numbers(values: pd.Series) -> pd.Series:
@@ -355,21 +374,28 @@ def _type_fails(values: pd.Series, kind: str, fmt: str | None, present: np.ndarr
     return present & dates.isna().to_numpy(dtype=bool)
 
 
-def _fails(rule: Rule, data: pd.DataFrame) -> np.ndarray:
-    """Boolean array, True where the row fails the rule."""
+def _fails(rule: Rule, data: pd.DataFrame, cache: dict | None = None) -> np.ndarray:
+    """Boolean array, True where the row fails the rule (``cache`` shares work between rules)."""
+    cache = {} if cache is None else cache
+
+    def column(col: str) -> _Column:
+        if col not in cache:
+            cache[col] = _Column(data[col])
+        return cache[col]
+
     p = rule.params
     if rule.kind == "check":
         return _check_fails(rule, data)
     if rule.kind == "unique":
         sub = data[list(rule.columns)]
-        present = np.logical_and.reduce([_present(sub[c]) for c in rule.columns])
-        dup = sub.duplicated(keep=False).to_numpy(dtype=bool)
-        if not present.all():
-            dup = np.zeros(len(sub), dtype=bool)
-            dup[present] = sub[present].duplicated(keep=False).to_numpy(dtype=bool)
+        present = np.logical_and.reduce([column(c).present for c in rule.columns])
+        if present.all():
+            return sub.duplicated(keep=False).to_numpy(dtype=bool)
+        dup = np.zeros(len(sub), dtype=bool)
+        dup[present] = sub[present].duplicated(keep=False).to_numpy(dtype=bool)
         return dup
-    values = data[rule.columns[0]]
-    present = _present(values)
+    col = column(rule.columns[0])
+    values, present = col.values, col.present
     if rule.kind == "required":
         return ~present
     if rule.kind == "range":
@@ -399,25 +425,16 @@ def _fails(rule: Rule, data: pd.DataFrame) -> np.ndarray:
             nums = [float(a) for a in allowed if _is_number(a)]
             ok = values.isin(nums)
         else:
-            targets = set()
-            for a in allowed:
-                targets.add(a)
-                targets.add(str(a))
-            ok = values.astype(object).isin(targets)
+            targets = {str(a) for a in allowed} | {a for a in allowed if isinstance(a, (int, float, str))}
+            return present & col.per_value(lambda v: v not in targets)
         return present & ~ok.to_numpy(dtype=bool, na_value=False)
     if rule.kind == "pattern":
         regex = re.compile(p["regex"])
-        return present & _map_unique(values, lambda v: regex.fullmatch(str(v)) is None)
+        return present & col.per_value(lambda v: regex.fullmatch(str(v)) is None)
     if rule.kind == "length":
         lo, hi = p.get("min"), p.get("max")
-        lengths = values.astype(object).map(lambda v: len(str(v)), na_action="ignore")
-        lens = lengths.to_numpy(dtype=float, na_value=np.nan)
-        bad = np.zeros(len(values), dtype=bool)
-        if lo is not None:
-            bad |= lens < lo
-        if hi is not None:
-            bad |= lens > hi
-        return present & bad
+        return present & col.per_value(
+            lambda v: (lo is not None and len(str(v)) < lo) or (hi is not None and len(str(v)) > hi))
     if rule.kind == "type":
         return _type_fails(values, p["type"], p.get("format"), present)
     present_all = present
@@ -445,8 +462,12 @@ def _eval(data: pd.DataFrame, expression: str, rule: Rule) -> np.ndarray:
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
             if isinstance(values.dtype, pd.CategoricalDtype):
                 continue
+            # a quick look at the first values saves converting a text column that is not numeric
+            head = values.dropna().iloc[:50]
+            if not len(head) or _as_numbers(head).isna().any():
+                continue
             nums = _as_numbers(values)
-            if nums.notna().sum() == values.notna().sum() and values.notna().any():
+            if nums.notna().sum() == values.notna().sum():
                 frame[col] = nums
     try:
         res = frame.eval(expression, engine="python", local_dict={}, global_dict={})
@@ -620,7 +641,8 @@ def validate(data: pd.DataFrame, rules: Rule | Mapping[str, Any] | Sequence[Rule
                     f"columns are: {', '.join(map(str, data.columns[:20]))}"
                     + (" ..." if len(data.columns) > 20 else "")
                 )
-    failures = {r.name: np.flatnonzero(_fails(r, data)) for r in rule_list}
+    cache: dict = {}
+    failures = {r.name: np.flatnonzero(_fails(r, data, cache)) for r in rule_list}
     return ValidationReport(tuple(rule_list), len(data), failures, data)
 
 
