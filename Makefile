@@ -9,13 +9,14 @@ ARGS   ?=
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: help lab test test-fast bench datasets lock clean
+.PHONY: help lab test test-fast bench bench-peers datasets lock clean
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on the course (ARGS='--no-browser --port 8888')"
 	@echo "make test       set up .venv with the test extra and run the whole test suite"
 	@echo "make test-fast  the suite without slow, notebook, nbgrader and browser tests"
 	@echo "make bench      run every workload under benchmarks/ and print a table"
+	@echo "make bench-peers  compare with pycanon, samplics and pandera (own venv .venv-peers; not in CI)"
 	@echo "make datasets   regenerate datasets/ from the default seed"
 	@echo "make lock       refresh $(CONSTRAINTS) from the current .venv (after changing dependencies)"
 
@@ -44,6 +45,10 @@ test-fast: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py $(ARGS)
+
+# The peers pin older numpy/pandas, so benchmarks/peers/run.py builds them their own .venv-peers.
+bench-peers: $(VENV)/.installed-base
+	$(BIN)/python benchmarks/peers/run.py $(ARGS)
 
 datasets: $(VENV)/.installed-base
 	$(BIN)/cdcourse datasets generate --out datasets
