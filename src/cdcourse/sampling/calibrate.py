@@ -53,6 +53,10 @@ class Calibration:
     max_deviation: float
     margins: pd.DataFrame
 
+    def __repr__(self) -> str:
+        return (f"Calibration(method={self.method!r}, weight={self.weight!r}, converged={self.converged}, "
+                f"iterations={self.iterations}, max_deviation={self.max_deviation:.4g}, rows={len(self.data)})")
+
     @property
     def max_relative_deviation(self) -> float:
         """Largest |weighted total - target| / target."""

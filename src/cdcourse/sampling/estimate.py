@@ -166,6 +166,9 @@ class DomainEstimates:
     statistic: str = field(default="mean")
     variable: str = field(default="")
 
+    def __repr__(self) -> str:
+        return f"DomainEstimates(by={self.by!r}, statistic={self.statistic!r}, variable={self.variable!r}, domains={len(self)})"
+
     def __len__(self) -> int:
         return len(self.estimates)
 

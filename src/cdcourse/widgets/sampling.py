@@ -288,7 +288,7 @@ class SamplingSimulator(Explorer):
 
         scale = 100.0 if result.is_share else 1.0
         unit = " (%)" if result.is_share else ""
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [3, 2]})
         viz.histogram(result.estimates * scale, bins=25, truth=result.truth * scale, ax=left, histtype="stepfilled",
                       title="Estimates from each sample", xlabel=f"{self.simulator.indicators[result.indicator]}{unit}",
                       ylabel="Samples")
@@ -300,9 +300,12 @@ class SamplingSimulator(Explorer):
                       ylabel=f"estimate{unit}")
         missed = first.loc[~first["covered"]]
         if len(missed):
-            right.plot(missed["estimate"], missed["sample"] - 1, linestyle="none", marker="x", markersize=10,
-                       color=viz.PALETTE[5], label="interval misses the truth")
-            right.legend(loc="lower right", fontsize=9)
+            # a different shape and colour, so a miss stands out without relying on colour alone
+            right.plot(missed["estimate"], missed["sample"] - 1, linestyle="none", marker="X", markersize=11,
+                       color=viz.PALETTE[3], label="interval misses the truth")
         right.set_yticks([])
+        # Legends under the charts: the plot areas keep their width.
+        for ax, ncol in ((left, 2), (right, 1)):
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, fontsize=9)
         fig.tight_layout()
         return [fig, result._repr_html_()]
