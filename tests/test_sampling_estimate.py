@@ -146,6 +146,42 @@ def test_fpc_matches_brute_force_and_reduces_the_se(design):
 
 
 # --------------------------------------------------------------------------------------------------
+# A reference implementation: samplics 0.4.34 (TaylorEstimator), run once on the data below.
+# samplics is not a dependency (unmaintained; pins old numpy/pandas), so its answers are pinned here.
+# Note: samplics' ``fpc`` argument is the factor 1 - f itself (here 1 - 3/10, 1 - 4/8, 1 - 2/5).
+# --------------------------------------------------------------------------------------------------
+SMALL = {
+    "h": list("AAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCC"),
+    "psu": ["A0"] * 3 + ["A1"] * 6 + ["A2"] * 6 + ["B0"] * 4 + ["B1"] * 6 + ["B2"] * 3 + ["B3"] * 3
+           + ["C0"] * 5 + ["C1"] * 3,
+    "w": [20.4, 31.6, 37.4, 24.4, 17.4, 21.3, 38.9, 9.5, 34.1, 15.1, 32.5, 24.9, 24.8, 15.6, 34.9, 28.2, 33.5,
+          21.2, 20.6, 9.1, 38.9, 8.4, 25.3, 20.1, 19.6, 8.6, 17.1, 32.4, 21.6, 5.8, 8.8, 31.9, 24.4, 38.4, 10.8,
+          31.2, 28.2, 37.8, 11.3],
+    "y": [28.4, 12.9, 17.5, 7.1, 38.0, 21.8, 10.9, 8.0, 5.7, 30.6, 26.2, 13.4, 12.7, 12.6, 5.9, 11.7, 9.5, 11.3,
+          15.4, 6.8, 12.5, 12.7, 10.1, 17.0, 19.7, 5.5, 26.3, 30.0, 20.4, 34.6, 11.1, 32.8, 62.0, 22.1, 11.5,
+          18.8, 35.4, 4.5, 43.5],
+    "b": [1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 1, 0,
+          0, 0, 0, 1],
+    "d": list("xyyxyxyyxyyyxyyyxxyyyyxyyxyxyxxyyxxyyyy"),
+}
+
+
+def test_agrees_with_samplics_taylor_estimator():
+    df = pd.DataFrame(SMALL).assign(N=lambda d: d["h"].map({"A": 10, "B": 8, "C": 5}))
+    design = dict(strata="h", psu="psu")
+    mean = sampling.estimate_mean(df, "y", "w", **design)
+    assert (mean.estimate, mean.se) == pytest.approx((18.372205240174672, 1.9932564344033676), rel=1e-12)
+    total = sampling.estimate_total(df, "y", "w", **design)
+    assert (total.estimate, total.se) == pytest.approx((16828.94, 2655.526007253553), rel=1e-12)
+    share = sampling.estimate_proportion(df, "b", "w", **design)
+    assert (share.estimate, share.se) == pytest.approx((0.46015283842794763, 0.06356300258734805), rel=1e-12)
+    table = sampling.estimate_mean(df, "y", "w", **design, by="d")
+    assert (table["x"].estimate, table["x"].se) == pytest.approx((15.591058747579082, 2.7456634492388177), rel=1e-12)
+    assert (table["y"].estimate, table["y"].se) == pytest.approx((19.793516991092048, 2.354201620392438), rel=1e-12)
+    assert sampling.estimate_mean(df, "y", "w", **design, fpc="N").se == pytest.approx(1.5140126704568297, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------------
 # Textbook identities
 # --------------------------------------------------------------------------------------------------
 def test_srs_proportion_se_is_sqrt_pq_over_n_minus_one():
