@@ -24,8 +24,12 @@ Choices, stated once:
   centred at the grand mean instead of the stratum mean: conservative), ``"average"`` (it gets the
   average variance of the other strata).
 - **fpc** is the first-stage finite population correction only: a column with the number of PSUs in the
-  stratum population (or the sampling fraction). Without it the design is treated as with replacement,
-  which overstates the variance a little when many PSUs of a stratum are taken.
+  stratum population (or the sampling fraction), as R ``survey`` reads ``fpc``; samplics' ``fpc`` argument is
+  the factor ``1 - f`` instead. Without it the design is treated as with replacement, which overstates the
+  variance a little when many PSUs of a stratum are taken.
+
+Cross-checks (tests/test_sampling_estimate.py): an independent loop-by-loop computation of the formulas,
+Cochran's stratified-SRS variance (Theorem 5.3), and values from samplics 0.4.34, which agree to 1e-12.
 """
 from __future__ import annotations
 
