@@ -359,3 +359,19 @@ def test_risk_report_on_a_million_records_with_ninety_thousand_classes_is_consis
     assert rep.n_classes == len(sizes)
     assert rep.k == sizes.min()
     assert rep.records["fk"].sum() == (sizes**2).sum()
+
+
+def test_an_open_upper_bound_reads_as_an_open_interval():
+    df = pd.DataFrame({"age": [1, 1, 2], "s": ["a", "b", "a"]})
+    with pytest.raises(CdcourseError, match=r"c must be a number in \(0, inf\); got -1"):
+        privacy.l_diversity(df, ["age"], "s", kind="recursive", c=-1)
+
+
+def test_numbers_stored_as_text_are_named_when_an_order_is_asked_for():
+    df = pd.DataFrame({"sex": ["F", "F", "M", "M"], "income": ["1", "2", "10", "3"]})
+    with pytest.raises(CdcourseError, match=r"numbers stored as text.*pd\.to_numeric"):
+        privacy.t_closeness(df, ["sex"], "income", ordered=True)
+    # converted, the order is numeric: 1 < 2 < 3 < 10 (as text "10" would sort before "2")
+    numeric = df.assign(income=pd.to_numeric(df["income"]))
+    # F has ranks {0, 1}, M {3, 2} of 4: cumulative differences 0.25, 0.5, 0.25 over m - 1 = 3
+    assert privacy.t_closeness(numeric, ["sex"], "income") == pytest.approx(1.0 / 3)

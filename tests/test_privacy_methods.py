@@ -225,3 +225,21 @@ def test_information_loss_counts_cells_and_moves_in_estimates():
 def test_information_loss_needs_the_same_records():
     with pytest.raises(CdcourseError, match="same records"):
         privacy.information_loss(pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1]}))
+
+
+def test_share_suppressed_is_over_the_values_that_were_known():
+    # 2 of the 8 known age values and none of the 5 sex values are suppressed; one age was missing already,
+    # so the share is 2 / 9 known values (the graded assignment and the explorer count the same way).
+    df = pd.DataFrame({"age": [30, 30, 30, 41, 42], "sex": ["F", "F", "F", "M", "M"]})
+    df.loc[0, "age"] = np.nan
+    df.loc[1, "sex"] = None
+    res = privacy.suppress_to_k(df, ["age", "sex"], k=2, missing="wildcard")
+    known = df[["age", "sex"]].notna().to_numpy()
+    newly = known & res.data[["age", "sex"]].isna().to_numpy()
+    assert res.share_suppressed == pytest.approx(newly.sum() / known.sum())
+
+
+def test_bands_of_a_fractional_width_on_whole_numbers_are_labelled_by_their_edges():
+    # 2.5-year bands: 2 falls in [0, 2.5) and 3 in [2.5, 5); whole-number labels "0-1", "2-4" would be wrong.
+    res = privacy.global_recode(pd.DataFrame({"age": [0, 2, 3, 7]}), "age", width=2.5)
+    assert res.data["age"].tolist() == ["0-<2.5", "0-<2.5", "2.5-<5", "5-<7.5"]

@@ -254,3 +254,14 @@ def test_cli_suppress_classify_and_redact_write_their_files(survey_csv, tmp_path
     red = tmp_path / "red.csv"
     assert main(["privacy", "redact", str(survey_csv), "--column", "text", "--out", str(red)]) == 0
     assert not pd.read_csv(red)["text"].str.contains("Okello").any()
+
+
+def test_place_and_facility_name_columns_are_not_taken_for_persons_names():
+    df = pd.DataFrame({"district_name": ["Marelo", "Obrenta"], "facility_name": ["Clinic A", "School B"],
+                       "village_name": ["Asu", "Bel"], "respondent_name": ["Ana", "Ben"], "head_name": ["Cy", "Di"]})
+    roles = privacy.classify_columns(df).table
+    assert roles.loc["district_name", "role"] == "quasi-identifier"
+    assert roles.loc["village_name", "role"] == "quasi-identifier"
+    assert roles.loc["facility_name", "role"] == "other"
+    assert roles.loc["respondent_name", "role"] == "direct identifier"
+    assert roles.loc["head_name", "role"] == "direct identifier"

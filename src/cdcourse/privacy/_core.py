@@ -48,9 +48,8 @@ def as_frame(data: Any, param: str = "data", *, allow_empty: bool = False) -> pd
 
 def number(value: Any, param: str, *, low: float | None = None, high: float | None = None,
            low_inclusive: bool = True, high_inclusive: bool = True, integer: bool = False) -> float:
-    """``require_number`` with open bounds spelled as infinities (its message formats both bounds)."""
-    return require_number(value, param, low=-np.inf if low is None else low,
-                          high=np.inf if high is None else high, low_inclusive=low_inclusive,
+    """``require_number`` for the privacy functions; an unbounded side (None) reads "(0, inf)" in messages."""
+    return require_number(value, param, low=low, high=high, low_inclusive=low_inclusive,
                           high_inclusive=high_inclusive, integer=integer)
 
 

@@ -37,6 +37,13 @@ _RULES: list[tuple[str, str, str]] = [
      "fieldwork metadata: not about the respondent, but it can locate the interview; usually dropped"),
     (r"(^|_)(start|end|start_time|end_time|submission_time|_submission_time|duration\w*)($|_)", "other",
      "interview timing: not needed by users; exact times can be matched with what neighbours saw"),
+    # The name of a place or of a facility is not a person's name: these come before the name rule.
+    (r"(^|_)(district|region|province|county|subcounty|ward|parish|village|locality|community|settlement|zone|"
+     r"town|city|area|ea)_?name($|_)",
+     "quasi-identifier", "place: known to neighbours and visible from the outside"),
+    (r"(^|_)(facility|school|clinic|health_facility|hospital|org|organisation|organization|ngo|cso|project|"
+     r"indicator|variable|file|dataset|product|brand|item)_?name($|_)",
+     "other", "the name of a facility, organisation or thing, not of a person"),
     (r"(^|_)(full_?name|first_?name|last_?name|surname|given_?name|name|respondent_name|contact_name)($|_)",
      "direct identifier", "a person's name"),
     (r"phone|mobile|msisdn|(^|_)tel($|_)|telephone|whatsapp", "direct identifier", "a phone number"),

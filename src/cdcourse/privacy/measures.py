@@ -191,6 +191,13 @@ def _sensitive_codes(series: pd.Series, ordered: bool | Sequence[Any] | None) ->
     auto_ordered = numeric or (is_cat and bool(series.cat.ordered))
     use_order = auto_ordered if ordered is None else bool(ordered)
     if use_order and not auto_ordered:
+        known = series.dropna()
+        if len(known) and not is_cat and pd.to_numeric(known.astype(str), errors="coerce").notna().all():
+            # "10" sorts before "2" as text: say what is wrong instead of ordering text silently.
+            raise CdcourseError(
+                f"sensitive column {series.name!r} holds numbers stored as text (dtype {series.dtype}); convert "
+                f"it with pd.to_numeric first, or pass ordered=[...] with its values from lowest to highest"
+            )
         raise CdcourseError(
             f"sensitive column {series.name!r} has no order (dtype {series.dtype}); pass ordered=[...] with "
             f"its values from lowest to highest, or ordered=False"

@@ -126,7 +126,8 @@ class Suppression(Protected):
     """Result of :func:`suppress_to_k`: the protected data plus the k reached.
 
     ``k_achieved`` is measured on the result under the same missing-value rule; ``share_suppressed``
-    is the share of quasi-identifier cells that were suppressed.
+    is the share of the quasi-identifier values known before that were suppressed (a value that was
+    already missing cannot be suppressed).
     """
 
     k: int = 3
@@ -138,7 +139,7 @@ class Suppression(Protected):
     def _describe(self) -> str:
         return (f"local suppression to k={self.k} (missing values as {self.missing}): "
                 f"{self.n_changed:,} value(s) suppressed in {self.records_affected:,} record(s) "
-                f"({self.share_suppressed:.2%} of quasi-identifier cells); k is now {self.k_achieved}.")
+                f"({self.share_suppressed:.2%} of the known quasi-identifier values); k is now {self.k_achieved}.")
 
 
 def _result(method_name: str, original: pd.DataFrame, new: pd.DataFrame, columns: Sequence[str],
@@ -238,6 +239,8 @@ def global_recode(data: pd.DataFrame, column: str, *, width: float | None = None
                 f"start the breaks at or below it"
             )
         open_top = True
+    # "2-4" labels are right only when the band edges are whole numbers too (not for 2.5-year bands).
+    integer = integer and bool(np.all(edges == np.round(edges)))
     band_labels = list(labels) if labels is not None else _band_labels(edges, integer, open_top)
     n_bands = len(edges) - 1 + int(open_top)
     if len(band_labels) != n_bands:
@@ -417,6 +420,7 @@ def suppress_to_k(data: pd.DataFrame, quasi_identifiers: Sequence[str], *, k: in
     card_arr = np.asarray(cards, dtype=float)
     n = len(frame)
     suppressed = np.zeros((n, q), dtype=bool)
+    n_known = int(sum(int((c >= 0).sum()) for c in codes))
 
     for _ in range(n * q + 1):  # each round blanks at least one value, so this always ends
         fk = _fk_per_record(codes, cards, missing)
@@ -497,7 +501,7 @@ def suppress_to_k(data: pd.DataFrame, quasi_identifiers: Sequence[str], *, k: in
         details=summary[["suppressed"]].rename(columns={"suppressed": "values suppressed"}),
         parameters={"k": k, "missing": missing, "importance": None if importance is None else list(importance)},
         original=frame, k=k, k_achieved=k_achieved, missing=missing,
-        share_suppressed=float(suppressed.sum() / (n * q)), records_affected=int(suppressed.any(axis=1).sum()),
+        share_suppressed=float(suppressed.sum() / n_known) if n_known else 0.0, records_affected=int(suppressed.any(axis=1).sum()),
     )
 
 
