@@ -91,22 +91,27 @@ def test_targets_of_the_issue(workload, r, expected):
 
 def _result(wid="l_diversity", ours_s=0.5, peer_s=12.0, agreement=True, peer_status="ok"):
     return {"id": wid, "name": workloads.BY_ID[wid]["name"], "rows": 1_000_000, "library": "pycanon",
-            "ours": {"status": "ok", "median_s": ours_s, "input_mb": 133.0, "extra_mb": 95.0},
-            "peer": {"status": peer_status, "median_s": peer_s, "extra_mb": 140.0}, "agreement": agreement}
+            "ours": {"status": "ok", "median_s": ours_s, "median_cpu_s": ours_s, "input_mb": 133.0, "extra_mb": 95.0},
+            "peer": {"status": peer_status, "median_s": peer_s, "median_cpu_s": 2 * peer_s, "extra_mb": 140.0},
+            "agreement": agreement}
 
 
 def test_table_row_shows_times_ratio_target_and_agreement():
     row = compare.table_rows([_result()])[0]
     assert dict(zip(compare.COLUMNS, row)) == {
         "workload": "l-diversity (distinct)", "rows": "1,000,000", "ours s": "0.500", "peer": "pycanon",
-        "peer s": "12.0", "ratio": "24.0x", "target": ">= 20x met", "answers": "agree", "input MB": "133",
+        "peer s": "12.0", "ratio": "24.0x", "target": ">= 20x met", "cpu ratio": "48.0x", "answers": "agree", "input MB": "133",
         "ours +MB": "95", "peer +MB": "140"}
 
 
 def test_table_row_says_when_answers_disagree_or_the_peer_is_missing():
-    assert compare.table_rows([_result(agreement=False)])[0][7] == "DISAGREE"
+    def cell(row, column):
+        return row[compare.COLUMNS.index(column)]
+
+    assert cell(compare.table_rows([_result(agreement=False)])[0], "answers") == "DISAGREE"
     row = compare.table_rows([_result(peer_status="unavailable")])[0]
-    assert row[7] == "peer unavailable" and row[5] == "-" and row[6] == ">= 20x n/a"
+    assert cell(row, "answers") == "peer unavailable" and cell(row, "ratio") == "-" and cell(row, "cpu ratio") == "-"
+    assert cell(row, "target") == ">= 20x n/a"
 
 
 def test_plain_and_markdown_tables_line_up():

@@ -125,7 +125,7 @@ def megabytes(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-COLUMNS = ["workload", "rows", "ours s", "peer", "peer s", "ratio", "target", "answers",
+COLUMNS = ["workload", "rows", "ours s", "peer", "peer s", "ratio", "target", "cpu ratio", "answers",
            "input MB", "ours +MB", "peer +MB"]
 
 
@@ -133,8 +133,10 @@ def table_rows(results: Sequence[Mapping]) -> list[list[str]]:
     """One row of strings per compared workload (see :data:`COLUMNS`).
 
     Each result holds: ``id``, ``name``, ``rows``, ``ours`` and ``peer`` (each a worker result with
-    ``status``, ``median_s``, ``extra_mb``, ``input_mb``; the peer's may hold ``error``), ``library``,
-    and ``agreement`` (bool or None) with ``agreement_text``.
+    ``status``, ``median_s``, optionally ``median_cpu_s``, ``extra_mb``, ``input_mb``; the peer's may
+    hold ``error``), ``library``, and ``agreement`` (bool or None) with ``agreement_text``. The target is
+    judged on the wall-clock ratio; the CPU-time ratio is shown beside it because it is less disturbed
+    by other work on the machine.
     """
     out = []
     for r in results:
@@ -142,6 +144,8 @@ def table_rows(results: Sequence[Mapping]) -> list[list[str]]:
         our_s = ours.get("median_s") if ours.get("status") == "ok" else None
         peer_s = peer.get("median_s") if peer.get("status") == "ok" else None
         rt = ratio(our_s, peer_s)
+        cpu = ratio(ours.get("median_cpu_s") if our_s is not None else None,
+                    peer.get("median_cpu_s") if peer_s is not None else None)
         if peer.get("status") != "ok":
             answers = f"peer {peer.get('status', 'not run')}"
         elif ours.get("status") != "ok":
@@ -153,7 +157,7 @@ def table_rows(results: Sequence[Mapping]) -> list[list[str]]:
             target = f"{target} {verdict(r['id'], rt)}"
         out.append([
             r["name"], f"{r['rows']:,}", seconds(our_s), r.get("library", ""), seconds(peer_s), times_x(rt), target,
-            answers, megabytes(ours.get("input_mb")), megabytes(ours.get("extra_mb")),
+            times_x(cpu), answers, megabytes(ours.get("input_mb")), megabytes(ours.get("extra_mb")),
             megabytes(peer.get("extra_mb")),
         ])
     return out

@@ -10,7 +10,7 @@ This module imports only numpy and pandas: it runs in either environment.
 Three data sets, each a function of ``rows`` and a seed:
 
 ``privacy``
-    age 0-89 x sex x 500 areas (90,000 possible keys, nearly all occupied at 1M rows, as in
+    age 0-89 x sex x 500 areas (90,000 possible keys, all occupied at 1M rows, as in
     ``benchmarks/bench_privacy.py``) and an ordered sensitive attribute: education as its rank 0-3.
 ``survey``
     a stratified two-stage sample: 50 strata x 40 PSUs (2,000 PSUs; rows spread evenly), stored in
@@ -60,11 +60,18 @@ def _labels(rng: np.random.Generator, labels: list[str], n: int, p: list[float] 
 
 def make_privacy(rows: int, seed: int = 2024, n_areas: int = 500) -> dict:
     rng = np.random.default_rng(seed)
+    n_keys = 90 * 2 * n_areas
+    # Every key gets up to 3 records first (when there are rows enough), the rest fall at random: k is
+    # then a real test of agreement (3 at 1M rows) instead of the 1 that a few empty-ish keys would give.
+    floor = min(3, rows // n_keys)
+    key = np.concatenate([np.tile(np.arange(n_keys), floor), rng.integers(0, n_keys, rows - floor * n_keys)])
+    key = rng.permutation(key)
+    age, rest = key % 90, key // 90
+    sex, area = rest % 2, rest // 2
     return {
-        "age": {"kind": "array", "values": rng.integers(0, 90, rows).astype(np.int64)},
-        "sex": _labels(rng, ["female", "male"], rows),
-        "area": {"kind": "labels", "codes": rng.integers(0, n_areas, rows).astype(np.int16),
-                 "labels": [f"A{i:03d}" for i in range(n_areas)]},
+        "age": {"kind": "array", "values": age.astype(np.int64)},
+        "sex": {"kind": "labels", "codes": sex.astype(np.int16), "labels": ["female", "male"]},
+        "area": {"kind": "labels", "codes": area.astype(np.int16), "labels": [f"A{i:03d}" for i in range(n_areas)]},
         # The rank of the education level: numeric, so both sides measure the ordered EMD.
         "education": {"kind": "array",
                       "values": rng.choice(4, rows, p=[0.2, 0.4, 0.3, 0.1]).astype(np.int64)},

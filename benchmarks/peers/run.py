@@ -183,7 +183,8 @@ def compare_mode(args, log) -> int:
 
     print()
     print(compare.format_table(compare.COLUMNS, compare.table_rows(results)))
-    print("\nratio = peer time / our time (medians); +MB = memory a run added on top of the loaded frame")
+    print("\nratio = peer time / our time (wall-clock medians; the target is judged on it); cpu ratio = the same on\n"
+          "CPU time (less disturbed by other work on the machine); +MB = memory a run added on top of the frame")
     print("\nanswers:")
     for r in results:
         ours, peer = r["ours"], r["peer"]

@@ -4,8 +4,9 @@
         --repeat N --result FILE
 
 Runs under either environment (it imports only numpy, pandas and the side's module). The result is a
-JSON file: ``status`` ("ok", "unavailable" when the library cannot be imported, "error"), the times of
-every run, their median, the answer of the last run, and memory:
+JSON file: ``status`` ("ok", "unavailable" when the library cannot be imported, "error"), the wall-clock
+times of every run and their median, the CPU times (``process_time``: all threads of the process; less
+disturbed than wall time when other work shares the machine), the answer of the last run, and memory:
 
 - ``input_mb``: the frame as loaded, ``memory_usage(deep=True)``;
 - ``baseline_mb``: the process's resident memory after loading and preparing, before the runs;
@@ -91,19 +92,21 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         reset = _reset_peak()
         before = _status_mb().get("VmRSS")
-        times, answer = [], None
+        times, cpu, answer = [], [], None
         for _ in range(args.repeat):
             gc.collect()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             answer = run(state)
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         after = _status_mb()
         peak_total = _maxrss_mb()
         if reset and before is not None and "VmHWM" in after:
             extra = max(after["VmHWM"] - before, 0.0)
         else:
             extra = None if peak_total is None or before is None else max(peak_total - before, 0.0)
-        result.update(status="ok", times_s=times, median_s=statistics.median(times), answer=answer,
+        result.update(status="ok", times_s=times, median_s=statistics.median(times), cpu_s=cpu,
+                      median_cpu_s=statistics.median(cpu), answer=answer,
                       baseline_mb=before, extra_mb=extra, process_peak_mb=peak_total)
     except SystemExit:
         pass
