@@ -512,3 +512,31 @@ def test_results_render_in_a_notebook_with_their_plain_language_line():
     assert "suppressed" in gap_html and "<table" in gap_html
     assert "Every value found an official code" in harmonise(
         pd.DataFrame({"d": ["Tuvan"]}), {"d": DISTRICTS})._repr_html_()
+
+
+# ---------------------------------------------------------------- the syllabus matches the notebooks
+
+
+def _notebook_minutes(path):
+    import re
+
+    import nbformat
+
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    found = re.search(r"Teaching:\s*(\d+)\s*min.*?Exercises:\s*(\d+)\s*min", re.sub(r"[*_`]", "", first.source))
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_syllabus_lists_every_lesson_with_the_minutes_its_notebook_states(repo_root):
+    import re
+
+    course = repo_root / "course"
+    text = (course / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d\d) \| `(\d\d_\w+\.ipynb)`.*?\| (\d+) \| (\d+) \|", text, flags=re.M)
+    listed = {name: (int(t), int(e)) for _, name, t, e in rows}
+    notebooks = sorted(p.name for p in course.glob("*.ipynb"))
+    assert sorted(listed) == notebooks
+    for name in notebooks:
+        assert listed[name] == _notebook_minutes(course / name), f"course/README.md minutes for {name}"
+    total = re.search(r"^\| \| \*\*total\*\* \| \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \|", text, flags=re.M)
+    assert (int(total.group(1)), int(total.group(2))) == tuple(map(sum, zip(*listed.values())))
