@@ -19,6 +19,8 @@ help:
 	@echo "make bench-peers  compare with pycanon, samplics and pandera (own venv .venv-peers; not in CI)"
 	@echo "make datasets   regenerate datasets/ from the default seed"
 	@echo "make lock       refresh $(CONSTRAINTS) from the current .venv (after changing dependencies)"
+	@echo "make site       run every lesson and build the course website in _site/ (ARGS='--binder-repo OWNER/REPO')"
+	@echo "make binder     regenerate binder/requirements.txt from pyproject.toml and $(CONSTRAINTS) (after make lock)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -55,6 +57,14 @@ datasets: $(VENV)/.installed-base
 
 lock: $(BIN)/python
 	$(PIP) freeze --exclude-editable | grep -v '^cdcourse' > $(CONSTRAINTS)
+
+# The course website: every lesson executed (fails on any error), static HTML with Binder links, in _site/.
+site: $(VENV)/.installed-base
+	$(BIN)/python -m cdcourse.site --out _site $(ARGS)
+
+# Binder's pinned requirements follow the constraints; run after `make lock`.
+binder: $(VENV)/.installed-base
+	$(BIN)/python binder/make_requirements.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info
