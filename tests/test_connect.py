@@ -540,3 +540,31 @@ def test_syllabus_lists_every_lesson_with_the_minutes_its_notebook_states(repo_r
         assert listed[name] == _notebook_minutes(course / name), f"course/README.md minutes for {name}"
     total = re.search(r"^\| \| \*\*total\*\* \| \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \|", text, flags=re.M)
     assert (int(total.group(1)), int(total.group(2))) == tuple(map(sum, zip(*listed.values())))
+
+
+# ---------------------------------------------------------------- self-checks of lessons 01, 04, 06, 07, 09
+
+
+@pytest.mark.parametrize("lesson", ["identify", "analyze", "disseminate", "connect", "influence"])
+def test_every_self_check_of_the_lesson_computes_its_answer_and_rejects_a_placeholder(lesson):
+    import importlib
+
+    from cdcourse.checks.core import Exercise
+
+    module = importlib.import_module(f"cdcourse.checks.{lesson}")
+    exercises = [getattr(module, name) for name in module.__all__ if isinstance(getattr(module, name), Exercise)]
+    assert [q.name for q in exercises] == [f"q{i}" for i in range(1, len(exercises) + 1)]
+    for q in exercises:
+        assert q.expected is not None, q.name
+        assert q.check(...).status == "not attempted", q.name
+        assert q.hints and q._solution, q.name
+
+
+def test_value_answers_of_the_connect_lesson_are_accepted_when_right_and_refused_when_off():
+    from cdcourse.checks import connect as lesson
+
+    assert lesson.q1.check(lesson.q1.expected).status == "correct"
+    assert lesson.q1.check(lesson.q1.expected + 1).status == "incorrect"
+    assert lesson.q3.check({"D08"}).status == "correct"
+    assert lesson.q4.check(0.0975).status == "incorrect"  # the truth is not what raking gives
+    assert lesson.q5.check(False).status == "correct"
