@@ -9,7 +9,7 @@ ARGS   ?=
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: help lab test test-fast bench bench-peers datasets lock clean
+.PHONY: help lab test test-fast bench bench-peers datasets lock clean site binder
 
 help:
 	@echo "make lab        set up .venv and open JupyterLab on the course (ARGS='--no-browser --port 8888')"
