@@ -743,7 +743,7 @@ def test_compare_to_reference_counts_rows_and_cells():
     assert (a.rows_matched, a.rows_missing, a.rows_extra) == (2, 1, 1)
     assert a.by_column.set_index("column")["agree"].to_dict() == {"age": 1, "d": 2, "sex": 2}
     assert a.cell_agreement == pytest.approx(5 / 6)
-    assert a.overall == pytest.approx(5 / 9)
+    assert a.overall == pytest.approx(5 / 12)  # 3 reference rows + 1 extra row, 3 columns
     assert a.summary()["row_recall"] == pytest.approx(2 / 3)
 
 

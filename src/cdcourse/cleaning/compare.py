@@ -53,8 +53,12 @@ class Agreement:
 
     @property
     def overall(self) -> float:
-        """Cells agreeing over all reference cells (a missing row counts as all its cells wrong)."""
-        total = self.rows_reference * len(self.by_column)
+        """Cells agreeing over the reference's cells plus the extra rows' cells.
+
+        A missing row counts as all its cells wrong, and so does an extra row (a refusal or a copy
+        left in), so 1.0 means the result is the reference on the compared columns.
+        """
+        total = (self.rows_reference + self.rows_extra) * len(self.by_column)
         return self.cells_agree / total if total else float("nan")
 
     def to_frame(self) -> pd.DataFrame:
@@ -62,7 +66,7 @@ class Agreement:
 
     def summary(self) -> pd.Series:
         """The headline figures as one Series (handy to collect after each cleaning step)."""
-        return pd.Series({
+        return pd.Series(dtype=object, data={
             "rows_result": self.rows_result, "rows_matched": self.rows_matched, "rows_missing": self.rows_missing,
             "rows_extra": self.rows_extra, "row_precision": self.row_precision, "row_recall": self.row_recall,
             "cell_agreement": self.cell_agreement, "overall": self.overall,
@@ -74,12 +78,12 @@ class Agreement:
             f"<p><b>Agreement with the reference</b> (key {', '.join(self.key)}): {self.rows_matched:,} of "
             f"{self.rows_reference:,} reference rows found, {self.rows_extra:,} extra rows; "
             f"{100 * self.cell_agreement:.1f}% of {self.cells_compared:,} compared cells agree "
-            f"({100 * self.overall:.1f}% of all reference cells).</p>" + worst.to_html(index=False)
+            f"({100 * self.overall:.1f}% counting missing and extra rows as wrong).</p>" + worst.to_html(index=False)
         )
 
     def __str__(self) -> str:
         return (f"rows: {self.rows_matched}/{self.rows_reference} matched, {self.rows_extra} extra; "
-                f"cells: {100 * self.cell_agreement:.2f}% agree ({100 * self.overall:.2f}% of the reference)")
+                f"cells: {100 * self.cell_agreement:.2f}% agree ({100 * self.overall:.2f}% counting missing and extra rows)")
 
 
 def _same(a: pd.Series, b: pd.Series, rtol: float) -> np.ndarray:
