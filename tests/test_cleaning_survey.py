@@ -10,6 +10,7 @@ import pytest
 from cdcourse import cleaning as cl
 from cdcourse.cleaning import lumeria
 from cdcourse.datasets import load
+from cdcourse.errors import CdcourseError
 
 UNRECOVERABLE = {"missing_code", "impossible_value", "missing_gps"}
 
@@ -161,3 +162,24 @@ def test_cli_validates_the_raw_export_against_rules_and_writes_every_failure(rep
         int(in_memory.summary().set_index("rule").at["sex allowed values", "failures"])
     assert failures["line"].min() >= 2
     assert "failures" in capsys.readouterr().out
+
+
+def test_messy_survey_is_reproducible_and_the_recipe_recovers_its_truth():
+    first = lumeria.messy_survey(seed=42, households=40)
+    again = lumeria.messy_survey(seed=42, households=40)
+    pd.testing.assert_frame_equal(first.raw, again.raw)
+    assert not first.raw.equals(lumeria.messy_survey(seed=43, households=40).raw)
+    assert first.clean["household_id"].nunique() == 40
+    assert set(first.problems["problem"]) >= {"no_consent", "label_variant", "date_format", "missing_code",
+                                               "duplicate_submission"}
+    log = lumeria.clean_survey(first.raw)
+    columns = [c for c in first.clean.columns if c in log.data.columns and c not in ("submission_id", "line_no")]
+    agreement = cl.compare_to_reference(log.data, first.clean, ["submission_id", "line_no"], columns)
+    assert (agreement.rows_matched, agreement.rows_missing, agreement.rows_extra) == (len(first.clean), 0, 0)
+    lost = first.problems["problem"].isin(["missing_code", "impossible_value"]).sum()
+    assert agreement.cells_compared - agreement.cells_agree == lost
+
+
+def test_messy_survey_rejects_bad_sizes():
+    with pytest.raises(CdcourseError, match="households must be a whole number"):
+        lumeria.messy_survey(households=2)

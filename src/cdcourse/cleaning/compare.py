@@ -1,7 +1,6 @@
 """How close is a cleaned file to a reference (the clean truth, or a colleague's cleaning)?"""
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 

@@ -13,7 +13,6 @@ neighbourhood); Christen (2012), *Data Matching*, chapter 4 (blocking and indexi
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -237,11 +236,13 @@ def drop_duplicate_submissions(
     ignore = {submission, *(c for c in [order_by] if c)}
     cols = [c for c in (compare or data.columns) if c not in ignore]
     require_columns(data, cols, "compare")
+    on = [line] if line is not None else []
+    cols = list(dict.fromkeys(on + cols))
+    rows_of = data.groupby(submission, sort=False).indices if len(losers) else {}
     rows = []
     for sub_id, kept in losers.items():
-        a = data[data[submission] == sub_id]
-        b = data[data[submission] == kept]
-        on = [line] if line is not None else []
+        a = data.iloc[rows_of[sub_id]]
+        b = data.iloc[rows_of[kept]]
         if on:
             merged = a[cols].merge(b[cols], on=on, how="left", suffixes=("", "__kept"), indicator=True)
             other = [c for c in cols if c not in on]

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from cdcourse._validate import require_choice, require_columns, require_number, require_frame
+from cdcourse._validate import require_choice, require_columns, require_number
 from cdcourse.cleaning._log import cleaning_step
 from cdcourse.cleaning._text import keys_of, label_key
 from cdcourse.errors import CdcourseError

@@ -137,7 +137,7 @@ class MessySurvey:
     raw: pd.DataFrame
     clean: pd.DataFrame
     problems: pd.DataFrame
-    seed: int
+    seed: int | None
 
 
 def _number_text(value: object) -> object:
@@ -223,8 +223,7 @@ def messy_survey(seed: int = 1, households: int = 60, *, refusals: int = 4, dupl
         raw.loc[i, "consent"] = answer
         log(i, "consent", "no_consent", "yes", answer)
     consented = np.flatnonzero(~refused)
-    code_of = {"D": {d: f"D{k + 1:02d}" for k, d in enumerate(DISTRICTS)}}
-    spellings = {col: sorted({s for s, lab in m.items()}) for col, m in LABELS.items()}
+    district_code = {d: f"D{k + 1:02d}" for k, d in enumerate(DISTRICTS)}
     for i in consented:
         for col in ("sex", "language_group", "relationship", "education", "water_source", "district", "consent",
                     "feels_safe_night", "in_school"):
@@ -232,7 +231,7 @@ def messy_survey(seed: int = 1, households: int = 60, *, refusals: int = 4, dupl
             if value is None or pd.isna(value) or value == "n/a" or rng.random() > 0.3:
                 continue
             if col == "district":
-                alias = [value, f"{code_of['D'][value]} {value}"]
+                alias = [value, f"{district_code[value]} {value}"]
             elif col in LABELS:
                 alias = [s for s, lab in LABELS[col].items() if lab == value]
             else:
@@ -307,4 +306,4 @@ def messy_survey(seed: int = 1, households: int = 60, *, refusals: int = 4, dupl
         raw[col] = raw[col].astype("str").where(raw[col].notna(), None).astype("string")
     for col in ("line_no", "age", *WG):
         raw[col] = raw[col].astype("Int64")
-    return MessySurvey(raw=raw, clean=clean, problems=pd.DataFrame(problems), seed=int(seed) if not isinstance(seed, np.random.Generator) else -1)
+    return MessySurvey(raw=raw, clean=clean, problems=pd.DataFrame(problems), seed=seed)

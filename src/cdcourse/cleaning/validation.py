@@ -30,7 +30,6 @@ Missing values pass every rule but ``required``: one problem, one report.
 from __future__ import annotations
 
 import ast
-import html
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -41,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdcourse._validate import require_choice, require_columns, require_frame
+from cdcourse._validate import require_choice, require_frame
 from cdcourse.cleaning._log import cleaning_step
 from cdcourse.cleaning._text import keys_of
 from cdcourse.errors import CdcourseError
@@ -437,8 +436,7 @@ def _fails(rule: Rule, data: pd.DataFrame, cache: dict | None = None) -> np.ndar
             lambda v: (lo is not None and len(str(v)) < lo) or (hi is not None and len(str(v)) > hi))
     if rule.kind == "type":
         return _type_fails(values, p["type"], p.get("format"), present)
-    present_all = present
-    return ~present_all  # pragma: no cover (kinds are checked at construction)
+    raise CdcourseError(f"rule {rule.name!r} has an unknown kind {rule.kind!r}")  # pragma: no cover
 
 
 def _is_number(v: Any) -> bool:
