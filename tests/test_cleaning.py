@@ -169,6 +169,12 @@ def test_standardise_labels_rejects_contradicting_mapping_and_incomplete_categor
         cl.standardise_labels(raw, "s", "female")
 
 
+def test_standardise_labels_can_map_text_to_booleans():
+    raw = pd.DataFrame({"safe": pd.Series(["Yes", "no", None], dtype="string")})
+    data, _ = cl.standardise_labels(raw, "safe", {"yes": True, "no": False})
+    assert data["safe"].tolist() == [True, False, None]
+
+
 def test_suggest_labels_lists_only_unseen_spellings_with_their_counts():
     s = pd.Series(["Amari", "AMARI", "Amary", "Amary", "Sarro", "Klingon"])
     out = cl.suggest_labels(s, ["Amari", "Bensi", "Saro"]).set_index("value")

@@ -184,8 +184,9 @@ def standardise_labels(
             new = pd.Series(pd.Categorical(new, categories=categories), index=data.index)
         elif isinstance(original.dtype, pd.CategoricalDtype):
             new = new.astype("category")
-        elif pd.api.types.is_string_dtype(original.dtype) and original.dtype != object:
-            new = new.astype(original.dtype)
+        elif (pd.api.types.is_string_dtype(original.dtype) and original.dtype != object
+              and all(isinstance(v, str) for v in new_u if v is not None)):
+            new = new.astype(original.dtype)  # text stays text; labels mapped to True/False stay booleans
         out[col] = new
         changed_u = np.array([not (u == n and type(u) is type(n)) for u, n in zip(uniques, new_u[:-1])] + [False])
         changed = changed_u[codes]
