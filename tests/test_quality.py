@@ -399,3 +399,43 @@ def test_a_file_sent_twice_has_half_its_uniqueness(rows):
     twice = quality.uniqueness(pd.concat([df, df], ignore_index=True))
     assert twice.value == pytest.approx(once.value / 2)
     assert twice.numerator == once.numerator
+
+
+# ------------------------------------------------------------------ the same data, whatever its dtype
+@pytest.mark.parametrize("dtype", ["float64", "Int64", "Float64", "object"])
+def test_a_missing_value_fails_a_rule_whatever_the_column_dtype(dtype):
+    # A CSV read by pandas gives float64 (NaN); cdcourse.datasets.load gives Int64 (NA). Both must score the
+    # same: a check that cannot be confirmed is not passed, so 1 of the 4 ages passes (34).
+    ages = pd.Series([34, None, 151, -1], dtype="float64").astype(dtype)
+    m = quality.validity(pd.DataFrame({"age": ages}), {"plausible age": "age >= 0 and age <= 110"})
+    assert (m.numerator, m.denominator) == (1, 4)
+
+
+def test_a_rule_whose_condition_is_unknown_does_not_apply_whatever_the_dtype():
+    for dtype in ("float64", "Int64"):
+        df = pd.DataFrame({"age": pd.Series([30, None, 8], dtype="float64").astype(dtype),
+                           "education": ["primary", "none", None]})
+        m = quality.consistency(df, [Rule("adults answer education", "education.notna()", when="age >= 15")])
+        assert (m.numerator, m.denominator) == (1, 1), dtype
+
+
+def test_accuracy_with_groups_but_no_by_says_to_pass_by():
+    df = pd.DataFrame({"y": [1.0, 0.0], "g": ["a", "b"]})
+    with pytest.raises(CdcourseError, match="benchmark has one value per group.*pass by="):
+        quality.accuracy(df, "y", pd.Series({"a": 0.5, "b": 0.1}))
+    with pytest.raises(CdcourseError, match="benchmark has one value per group.*pass by="):
+        quality.accuracy(df, "y", {"a": 0.5})
+
+
+def test_an_unbounded_parameter_reads_as_an_open_interval():
+    df = pd.DataFrame({"d": ["2024-06-01"]})
+    with pytest.raises(CdcourseError, match=r"window_days must be a number in \(0, inf\); got 0"):
+        quality.timeliness(df, "d", reference_date="2024-06-30", window_days=0)
+
+
+def test_weighted_estimate_of_text_says_the_column_holds_text():
+    df = pd.DataFrame({"y": ["yes", "no", None]})
+    with pytest.raises(CdcourseError, match=r"column 'y' holds text \(e\.g\. 'yes'\).*numbers or True/False"):
+        quality.weighted_estimate(df, "y")
+    # numbers stored as text are still read as numbers
+    assert quality.weighted_estimate(pd.DataFrame({"y": ["1", "0", "1", None]}), "y") == pytest.approx(2 / 3)

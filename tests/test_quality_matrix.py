@@ -307,3 +307,17 @@ def test_answers_template_lists_the_human_criteria(tmp_path):
     answers = quality.load_answers(path)
     a = quality.assess(GOOD_MEASURES, answers)  # template levels are null: unscored, never passed
     assert a.verdict == INCOMPLETE
+
+
+def test_assess_takes_numpy_numbers_for_levels_and_measures():
+    import numpy as np
+
+    answers = {k: np.int64(v) for k, v in ALL_HUMAN_2.items()}
+    measures = {k: np.float32(v) for k, v in GOOD_MEASURES.items()}
+    plain = quality.assess(GOOD_MEASURES, ALL_HUMAN_2)
+    typed = quality.assess(measures, answers)
+    assert typed.verdict == plain.verdict and typed.score == pytest.approx(plain.score)
+    with pytest.raises(CdcourseError, match="must be a whole number"):
+        quality.assess(GOOD_MEASURES, {**ALL_HUMAN_2, "relevance": np.float64(2.5)})
+    with pytest.raises(CdcourseError, match="must be a whole number"):
+        quality.assess(GOOD_MEASURES, {**ALL_HUMAN_2, "relevance": np.bool_(True)})

@@ -147,3 +147,11 @@ def test_cli_writes_a_report_for_every_dataset(csv, tmp_path):
     for m in report["profile"]["measures"].values():
         assert m["value"] is not None or m["reason"], m["name"]  # a missing measure always says why
     assert (tmp_path / "r.html").read_text().count("data:image/png;base64,") == 2
+
+
+def test_cli_names_the_resource_option_when_no_resource_matches(files, capsys):
+    (files / "other.csv").write_text(CSV_TEXT)
+    code = main(["quality", "report", str(files / "other.csv"), "--schema", str(files / "datapackage.json"),
+                 "--out", str(files / "r.html")])
+    assert code == 2
+    assert "--resource" in capsys.readouterr().err

@@ -25,12 +25,14 @@ from __future__ import annotations
 import html
 import json
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cdcourse.errors import CdcourseError
@@ -297,7 +299,8 @@ class ScoringMatrix:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    # numpy numbers count too (levels read from a DataFrame are numpy.int64); True/False do not.
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
 
 
 def _is_int_text(v: Any) -> bool:
@@ -492,7 +495,7 @@ def _measure_values(measures: QualityProfile | Mapping[str, Any] | None) -> dict
             out[name] = (m.value, m.reason)
         elif m is None:
             out[name] = (float("nan"), "not given")
-        elif _is_number(m) or (isinstance(m, float) and math.isnan(m)):
+        elif _is_number(m) or (isinstance(m, numbers.Real) and not isinstance(m, (bool, np.bool_)) and math.isnan(m)):
             out[name] = (float(m), "" if not math.isnan(m) else "not given")
         else:
             raise CdcourseError(f"measures: value of {name!r} must be a number (a percentage) or None; got {m!r}")

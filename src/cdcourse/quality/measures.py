@@ -183,8 +183,14 @@ class Rule:
         ``and``/``or``) or a function ``data -> boolean Series``.
     when : optional condition (same forms); the rule applies only to records where it is True,
         so ``Rule("under 15 no education", "education.isna()", when="age < 15")`` reads "if age
-        < 15 then education is empty". A result that is missing (``NA``) counts as not applicable.
+        < 15 then education is empty". A condition that is missing (``NA``, e.g. age unknown)
+        counts as not applicable.
     description : a sentence for the report.
+
+    A *check* that is missing for a record (``NA``: a comparison with a missing value in a nullable
+    column) counts as failed, exactly as a comparison with ``NaN`` in a float column does, so the
+    same data give the same score whatever their dtypes. To leave records with a missing value out
+    of a rule, say so: ``when="age.notna()"``.
 
     Examples
     --------
@@ -212,13 +218,17 @@ class Rule:
         if len(series) != len(data):
             raise CdcourseError(f"rule {self.name!r}: its {what} returned {len(series)} values for {len(data)} records")
         values = series.astype("boolean")
-        # NA -> encoded as -1 so the caller can treat it as "not applicable"
+        # 1.0 = True, 0.0 = False, NaN = unknown (NA); the caller decides what unknown means.
         return values.to_numpy(dtype="float", na_value=np.nan)
 
     def outcome(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Per record: (applies, passes) boolean arrays."""
+        """Per record: (applies, passes) boolean arrays.
+
+        An unknown condition means the rule does not apply; an unknown check means it fails (NaN
+        comparisons in float columns are already False, and NA in nullable columns must agree).
+        """
         check = self._eval(data, self.check, "check")
-        applies = ~np.isnan(check)
+        applies = np.ones(len(data), dtype=bool)
         if self.when is not None:
             cond = self._eval(data, self.when, "condition")
             applies &= cond == 1.0
@@ -566,7 +576,7 @@ def timeliness(
     if reference_date is None:
         return _missing_measure("timeliness", "no reference date given: timeliness cannot be measured")
     ref = _as_timestamp(reference_date, "reference_date")
-    require_number(window_days, "window_days", low=0, high=math.inf, low_inclusive=False)
+    require_number(window_days, "window_days", low=0, low_inclusive=False)
     if len(data) == 0:
         return _missing_measure("timeliness", "the data has no rows, so timeliness cannot be measured")
     col = data[date_column]
@@ -629,6 +639,13 @@ def weighted_estimate(
     groups = require_columns(data, by, "by")
     y = pd.to_numeric(data[column].astype("Float64") if pd.api.types.is_bool_dtype(data[column].dtype)
                       else data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    present = data[column].notna().to_numpy()
+    if present.any() and np.isnan(y[present]).all():
+        example = data[column][present].iloc[0]
+        raise CdcourseError(
+            f"column {column!r} holds text (e.g. {example!r}), not numbers; weighted_estimate needs numbers or "
+            f"True/False values: recode it first, e.g. data[{column!r}].eq({example!r})"
+        )
     w = require_positive_weights(data, weight) if weight is not None else np.ones(len(data))
     keep = ~np.isnan(y)
     frame = pd.DataFrame({"wy": np.where(keep, w * np.nan_to_num(y), 0.0), "w": np.where(keep, w, 0.0)}, index=data.index)
@@ -699,10 +716,15 @@ def accuracy(
         return _missing_measure("accuracy", "no benchmark available: accuracy cannot be measured", higher_is_better=False)
     if len(data) == 0:
         return _missing_measure("accuracy", "the data has no rows, so accuracy cannot be measured", higher_is_better=False)
-    require_number(scale, "scale", low=0, high=math.inf, low_inclusive=False)
+    require_number(scale, "scale", low=0, low_inclusive=False)
+    if by is None and isinstance(benchmark, (pd.Series, Mapping)):
+        raise CdcourseError(
+            f"benchmark has one value per group ({len(benchmark)} given) but by is not set; pass by= with the "
+            f"column(s) whose values label the benchmark, or give one number for the whole data"
+        )
     est = weighted_estimate(data, column, weight=weight, by=by, scale=scale)
     if by is None:
-        require_number(benchmark, "benchmark", low=-math.inf, high=math.inf)
+        require_number(benchmark, "benchmark")
         est_s, bench_s = pd.Series({"all": est}), pd.Series({"all": float(benchmark)})
     else:
         bench_s = pd.Series(benchmark, dtype=float) if isinstance(benchmark, Mapping) else pd.Series(benchmark).astype(float)

@@ -84,12 +84,14 @@ def schema_of(package: Mapping[str, Any], resource: str | None = None, *, path: 
         chosen = chosen or next((r for r in resources if r.get("name") == stem), None)
         if chosen is None:
             raise CdcourseError(
-                f"no resource of the data package matches {base!r}; pass resource=, one of: {', '.join(names)}"
+                f"no resource of the data package matches {base!r}; pass resource= (--resource on the command line), "
+                f"one of: {', '.join(names)}"
             )
     elif len(resources) == 1:
         chosen = resources[0]
     else:
-        raise CdcourseError(f"the data package has {len(resources)} resources; pass resource=, one of: {', '.join(names)}")
+        raise CdcourseError(f"the data package has {len(resources)} resources; pass resource= (--resource on the command "
+                            f"line), one of: {', '.join(names)}")
     schema = chosen.get("schema")
     if isinstance(schema, str):
         raise CdcourseError(f"resource {chosen.get('name')!r} refers to an external schema {schema!r}; load it and pass the dict")
