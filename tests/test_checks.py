@@ -757,3 +757,71 @@ def test_welcome_notebook_solutions_all_check_correct(repo_root):
     checks = _check_outputs(nb)
     assert len(checks) == 7
     assert all(text.startswith("✓ Correct") for _, text in checks), checks
+
+
+# --------------------------------------------------------------------------- known mistakes
+def test_a_known_wrong_answer_gets_its_own_teaching_message():
+    calls = []
+
+    def unweighted():
+        calls.append(1)
+        return 0.62
+
+    q = Exercise("q4", "Weighted share?", expected=0.68, compare=NumberCheck(abs_tol=0.005),
+                 hints=["Tick the weights."],
+                 mistakes=[(unweighted, "that is the unweighted share: tick 'Use survey weights'."),
+                           (68.0, "the answer is asked as a proportion.")])
+    res = q.check(0.621)
+    assert res.status == "incorrect"
+    assert res.message.endswith("That is the unweighted share: tick 'Use survey weights'. Need help? q4.hint()")
+    assert "expected 0.68" in res.message  # the usual comparison is still shown
+    q.check(0.3)
+    assert len(calls) == 1  # a mistake's value is computed once, lazily
+    assert "proportion" in q.check(68).message
+    plain = q.check(0.3).message
+    assert "unweighted" not in plain and "proportion" not in plain
+    assert q.check(0.68).status == "correct"
+
+
+def test_a_mistake_that_cannot_be_computed_is_ignored():
+    def broken():
+        raise KeyError("no data")
+
+    q = Exercise("q1", "?", expected=3, mistakes=[(broken, "never shown")])
+    assert q.check(2).status == "incorrect" and "never shown" not in q.check(2).message
+
+
+def test_mistakes_must_be_pairs_of_value_and_message():
+    with pytest.raises(CdcourseError, match="mistakes"):
+        Exercise("q1", "?", expected=3, mistakes=[3])
+
+
+# --------------------------------------------------------------------------- result objects as answers
+def test_a_result_object_given_for_a_number_is_told_to_take_its_value():
+    class Measure:
+        value = 63.6
+
+    ok, msg = NumberCheck()(Measure(), 63.6)
+    assert not ok and "found a Measure" in msg and ".value" in msg
+
+
+def test_a_result_object_given_for_a_text_is_told_to_take_its_text():
+    class Redaction:
+        text = "Ask Mrs [NAME]"
+
+    ok, msg = TextCheck()(Redaction(), "Ask Mrs [NAME]")
+    assert not ok and "found a Redaction" in msg and ".text" in msg
+
+
+def test_welcome_usual_mistakes_say_what_was_done(welcome_namespace):
+    from cdcourse.checks import welcome
+    from cdcourse.widgets.explorer import weighted_table
+
+    population = welcome_namespace["population"]
+    assert "one per person" in welcome.q1.check(len(population)).message
+    assert "number of Saro persons" in welcome.q5.check(int((population["language_group"] == "Saro").sum())).message
+    from cdcourse.datasets import load
+
+    table = weighted_table(load("community_survey"), "improved_water")  # no weights
+    unweighted = float(table.loc[table["improved_water"] == True, "share"].iloc[0])  # noqa: E712
+    assert "tick 'Use survey weights'" in welcome.q6.check(unweighted).message

@@ -129,3 +129,24 @@ def test_release_table_check_counts_every_hidden_cell(survey):
     hidden = res.suppressed.to_numpy()
     assert R.q9.check(int(hidden.sum())).status == "correct"
     assert all(c != 1 for c in hidden.sum(axis=0)) and all(c != 1 for c in hidden.sum(axis=1))
+
+
+def test_release_checks_name_the_usual_mistakes(survey):
+    from cdcourse.checks import release as R
+
+    sizes = survey.groupby(R.QIS, dropna=False, observed=True).size()
+    below = int(sizes[sizes < 3].sum())  # everyone in groups of 1 or 2, not only the unique ones
+    assert "alone in their group" in R.q3.check(below).message
+    risk = privacy.individual_risk(survey, R.QIS, weight="weight")
+    assert "global risk" in R.q4.check(risk.global_risk).message
+    # without weights each class adds 1/f_k for f_k records: the sum is the number of classes
+    assert "counts the groups" in R.q4.check(float(len(sizes))).message
+    assert "before recoding" in R.q5.check(below).message
+    assert "leaves out" in R.q6.check(len(survey) - int(survey[R.QIS].isna().any(axis=1).sum())).message
+    sup = privacy.suppress_to_k(privacy.global_recode(survey, "age", breaks=R.AGE_BREAKS).data, R.QIS, k=3)
+    assert "share of the known values" in R.q7.check(sup.n_changed).message
+    known = int(survey[R.QIS].notna().to_numpy().sum())
+    assert R.q7.check(sup.n_changed / known).status == "correct"
+    res = privacy.secondary_suppression(privacy.frequency_rule(R.disability_table(), n=3))
+    assert "n_secondary" in R.q9.check(res.n_primary).message
+    assert ".text" in R.q8.check(privacy.redact_text("Water cut. Ask Mrs Tamuyo on 0771 204 887.")).message

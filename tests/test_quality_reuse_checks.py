@@ -58,3 +58,14 @@ def test_q6_checks_a_score_function():
 def test_every_exercise_has_hints_and_a_solution(name):
     q = getattr(reuse, name)
     assert q.hints and q._solution and q.prompt
+
+
+def test_typical_mistakes_get_a_message_that_says_what_was_done(survey):
+    from cdcourse import quality
+
+    naive = 100 * survey["education"].notna().mean()
+    assert "each child counts as a missing answer" in reuse.q2.check(naive).message
+    assert "point_id" in reuse.q4.check(100.0).message
+    m = quality.validity(survey)
+    assert "`.value`" in reuse.q3.check(m).message and "Empty DataFrame" not in reuse.q3.check(m).message
+    assert "`.value`" in reuse.q2.check(quality.completeness(survey, ["education"])).message

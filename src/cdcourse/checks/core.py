@@ -220,6 +220,25 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (numbers.Real, np.integer, np.floating))
 
 
+def _inside(answer: Any, kind: str) -> str | None:
+    """For a result object (a Measure, a Redaction, ...) holding what was asked: where it is.
+
+    ``kind`` is "number" or "text". Returns a sentence such as "found a Measure (a result object): its
+    number is in `.value`", or None when ``answer`` holds no such attribute.
+    """
+    if isinstance(answer, (str, bytes, numbers.Number, pd.Series, pd.DataFrame, pd.Index, np.ndarray)):
+        return None
+    names = ("value", "estimate", "score") if kind == "number" else ("text", "value")
+    for attr in names:
+        try:
+            held = getattr(answer, attr)
+        except Exception:  # noqa: BLE001 - a property of a learner's object may fail in any way
+            continue
+        if (kind == "number" and _is_number(held)) or (kind == "text" and isinstance(held, str)):
+            return f"found a {type(answer).__name__} (a result object): its {kind} is in `.{attr}`"
+    return None
+
+
 # --------------------------------------------------------------------------- result objects
 
 _LOOK = {
@@ -427,6 +446,9 @@ class NumberCheck(Comparison):
         if not _is_number(answer):
             if answer is pd.NA or answer is pd.NaT:
                 return False, f"expected a number ({exp_text}), found a missing value ({answer!r})."
+            inside = _inside(answer, "number")
+            if inside:
+                return False, f"expected a number ({exp_text}), {inside}."
             return False, f"expected a number ({exp_text}), found {_type_name(answer)}."
         a, e = float(answer), float(expected)
         if math.isnan(e) and math.isnan(a):
@@ -513,6 +535,9 @@ class TextCheck(Comparison):
         accepted = [expected] if isinstance(expected, str) else list(expected)
         shown = " or ".join(repr(a) for a in accepted[:4]) + (" (or another accepted form)" if len(accepted) > 4 else "")
         if not isinstance(answer, str):
+            inside = _inside(answer, "text")
+            if inside:
+                return False, f"expected a text such as {shown}, {inside}."
             return False, f"expected a text such as {shown}, found {_type_name(answer)}: {_short(answer)}."
         got = self._norm(answer)
         for acc in accepted:
@@ -1165,6 +1190,10 @@ class Exercise:
     hints : hint texts, from gentle to nearly the answer; ``hint(n)`` shows hint ``n``.
     solution : code of a worked solution, shown by ``solution()``.
     explanation : why the answer is what it is; shown with a correct result and the solution.
+    mistakes : known wrong answers, each ``(value, message)``; ``value`` may be a zero-argument
+        callable (computed on first use, e.g. the unweighted estimate). When a wrong answer matches
+        one under the exercise's comparison, its message is added to the result, so the learner
+        reads what they most likely did, not only that it is wrong.
 
     Examples
     --------
@@ -1187,11 +1216,18 @@ class Exercise:
         solution: str | None = None,
         *,
         explanation: str = "",
+        mistakes: Sequence[tuple[Any, str]] = (),
     ) -> None:
         if not isinstance(name, str) or not name:
             raise CdcourseError(f"name must be a non-empty text such as 'q1'; got {name!r}")
         if isinstance(hints, str):
             hints = [hints]
+        mistakes = list(mistakes)
+        for m in mistakes:
+            if not (isinstance(m, tuple) and len(m) == 2 and isinstance(m[1], str) and m[1].strip()):
+                raise CdcourseError(f"mistakes must be a list of (wrong answer, message) pairs; got {m!r}")
+        self.mistakes = mistakes
+        self._mistake_values: dict[int, Any] = {}
         self.name = name
         self.prompt = prompt
         self._expected_source = expected
@@ -1223,6 +1259,31 @@ class Exercise:
     def reset(self) -> None:
         """Forget the cached expected answer (for example after the datasets changed)."""
         self._expected = _UNSET
+        self._mistake_values = {}
+
+    def _mistake(self, answer: Any, compare: Compare) -> str:
+        """The message of the first known mistake ``answer`` matches, or ""."""
+        if isinstance(compare, FunctionCheck):
+            return ""
+        for i, (source, message) in enumerate(self.mistakes):
+            if i not in self._mistake_values:
+                try:
+                    self._mistake_values[i] = (
+                        source() if callable(source) and not isinstance(source, (pd.DataFrame, pd.Series)) else source
+                    )
+                except Exception:  # noqa: BLE001 - a hint that cannot be computed is left out, never raised
+                    self._mistake_values[i] = _UNSET
+            value = self._mistake_values[i]
+            if value is _UNSET:
+                continue
+            try:
+                matches, _ = compare(answer, value)
+            except Exception:  # noqa: BLE001
+                matches = False
+            if matches:
+                text = message.strip()
+                return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+        return ""
 
     # -- learner-facing
     def check(self, answer: Any = _UNSET) -> CheckResult:
@@ -1251,6 +1312,9 @@ class Exercise:
             if self.explanation:
                 text = f"{text} {self.explanation}"
             return CheckResult(CORRECT, text, self.name, details)
+        known = self._mistake(answer, compare) if self.mistakes else ""
+        if known:
+            summary = f"{summary} {known}" if summary else known
         if self.hints:
             summary = f"{summary} Need help? {self.name}.hint()"
         return CheckResult(INCORRECT, summary or "your answer does not match.", self.name, details)

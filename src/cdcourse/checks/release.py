@@ -88,6 +88,12 @@ q2 = Exercise(
 )
 
 
+def _below_k(data: pd.DataFrame, missing: str = "category") -> int:
+    from cdcourse import privacy
+
+    return privacy.risk_report(data, QIS, missing=missing).records_below_k
+
+
 def _n_unique() -> int:
     from cdcourse import privacy
 
@@ -103,7 +109,17 @@ q3 = Exercise(
     hints=["`report.records` has a column `fk`: the size of each record's class.",
            "`(report.records['fk'] == 1).sum()`"],
     solution="n_unique = int((report.records['fk'] == 1).sum())",
+    mistakes=[(lambda: _below_k(_survey()),
+               "that counts everyone in a group smaller than 3 (groups of 1 and of 2); the question asks for the "
+               "respondents who are alone in their group: fk == 1")],
 )
+
+
+def privacy_risk(weight: str | None):
+    """Individual risk of the survey for the lesson's quasi-identifiers (with or without weights)."""
+    from cdcourse import privacy
+
+    return privacy.individual_risk(_survey(), QIS, weight=weight)
 
 
 def _expected_reid() -> float:
@@ -122,6 +138,14 @@ q4 = Exercise(
            "`report.expected_reidentifications`"],
     solution="report.expected_reidentifications",
     explanation="Every unique respondent with a small weight is a likely match for an intruder.",
+    mistakes=[
+        (lambda: privacy_risk(weight="weight").global_risk,
+         "that is the mean risk of a respondent (the global risk); the expected number of re-identifications is "
+         "the sum of the risks"),
+        (lambda: privacy_risk(weight=None).expected_reidentifications,
+         "that is the sum without weights: each group then adds exactly 1, so it only counts the groups. Use the "
+         "weights (weight='weight') to estimate how many people share each combination"),
+    ],
 )
 
 
@@ -134,12 +158,21 @@ def _below_after_recode() -> int:
 q5 = Exercise(
     "q5",
     "After recoding age into the official groups (0-14, 15-24, 25-49, 50-64, 65+), how many respondents are "
-    "still in a class smaller than 3?",
+    "still in a class smaller than 3 (missing counted as a value, the default)?",
     expected=_below_after_recode,
     compare=NumberCheck(rel_tol=0, abs_tol=0),
     hints=["Measure the recoded data again with `privacy.risk_report(recoded, QIS)`.",
            "`privacy.risk_report(recoded, QIS).records_below_k`"],
     solution="privacy.risk_report(recoded, QIS).records_below_k",
+    mistakes=[
+        (lambda: _below_k(_survey()), "that is before recoding: measure `recoded`, not `survey`"),
+        (lambda: _below_k(_recoded(), "wildcard"),
+         "that is under the wildcard rule; count a missing value as a value of its own (missing='category', "
+         "the default)"),
+        (lambda: _below_k(_recoded(), "drop"),
+         "that is under the drop rule, which leaves the children under 5 out; count a missing value as a value "
+         "of its own (missing='category', the default)"),
+    ],
 )
 
 
@@ -157,6 +190,9 @@ q6 = Exercise(
     solution="n_dropped = int(recoded[QIS].isna().any(axis=1).sum())",
     explanation="They are the children under 5, who have no disability value: dropping them hides their risk, "
     "it does not remove it.",
+    mistakes=[(lambda: len(_survey()) - _n_dropped(),
+               "that is how many respondents the drop rule keeps ('records measured'); the question asks how many "
+               "it leaves out")],
 )
 
 
@@ -169,6 +205,13 @@ q7 = Exercise(
     hints=["The result of `privacy.suppress_to_k` reports it.", "`suppressed.share_suppressed`"],
     solution="suppressed.share_suppressed",
     explanation="Recoding first leaves few records to suppress; suppressing alone would blank out far more.",
+    mistakes=[
+        (lambda: _suppressed().n_changed,
+         "that is the number of values suppressed; the question asks for a share of the known values"),
+        (lambda: _suppressed().n_changed / (len(_survey()) * len(QIS)),
+         "that divides by every quasi-identifier cell, including those that were missing already; divide by "
+         "the values that were known"),
+    ],
 )
 
 q8 = Exercise(
@@ -182,10 +225,14 @@ q8 = Exercise(
 )
 
 
-def _hidden_cells() -> int:
+def _table_protection():
     from cdcourse import privacy
 
-    res = privacy.secondary_suppression(privacy.frequency_rule(disability_table(), n=3))
+    return privacy.secondary_suppression(privacy.frequency_rule(disability_table(), n=3))
+
+
+def _hidden_cells() -> int:
+    res = _table_protection()
     return res.n_primary + res.n_secondary
 
 
@@ -199,4 +246,10 @@ q9 = Exercise(
            "Add `n_primary` and `n_secondary` of the result."],
     solution="protected = privacy.secondary_suppression(privacy.frequency_rule(table, n=3))\n"
              "protected.n_primary + protected.n_secondary",
+    mistakes=[
+        (lambda: _table_protection().n_primary,
+         "that counts only the cells that break the rule; add the cells hidden to protect them (n_secondary)"),
+        (lambda: _table_protection().n_secondary,
+         "that counts only the cells hidden to protect others; add the cells that break the rule (n_primary)"),
+    ],
 )

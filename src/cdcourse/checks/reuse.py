@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cdcourse.checks.core import ChoiceCheck, Exercise, FunctionCheck, NumberCheck, SetCheck
+from cdcourse.checks.core import ChoiceCheck, Exercise, FunctionCheck, NumberCheck, SetCheck, _inside, _short
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
@@ -64,7 +64,17 @@ q2 = Exercise(
     solution="quality.completeness(survey, ['education'], applicable={'education': 'age >= 15'}).value",
     explanation="A skip pattern is not missing data: a completeness that ignores it punishes a well-designed "
     "questionnaire.",
+    mistakes=[(lambda: _naive_education_completeness(),
+               "that is over every person, so each child counts as a missing answer; measure it over the persons "
+               "aged 15 and over (applicable={'education': 'age >= 15'})")],
 )
+
+
+def _naive_education_completeness() -> float:
+    from cdcourse import quality
+    from cdcourse.datasets import load
+
+    return quality.completeness(load("community_survey"), ["education"]).value
 
 
 def _missing_not_100(answer: Any, expected: Any) -> tuple[bool, str]:
@@ -73,7 +83,10 @@ def _missing_not_100(answer: Any, expected: Any) -> tuple[bool, str]:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return False, f"expected a number (or nan); found {answer!r}."
+        inside = _inside(answer, "number") or (
+            f"found a {type(answer).__name__} (a result object): its number is in `.value`"
+            if hasattr(answer, "value") and hasattr(answer, "reason") else None)
+        return False, f"expected a number (or nan); {inside or f'found {_short(answer)}'}."
     if math.isnan(value):
         return True, "missing, not 100."
     if value == 100:
@@ -111,6 +124,7 @@ q4 = Exercise(
     hints=["Several mappers map the same water point: those points share a feature_id.",
            "`quality.uniqueness(pmap, 'feature_id').value`"],
     solution="quality.uniqueness(pmap, 'feature_id').value",
+    mistakes=[(100.0, "100 is the uniqueness on point_id, one per row; measure it on the key 'feature_id'")],
     explanation="A unique id per row proves nothing about duplicate *things*: the key must identify what is "
     "counted. (feature_id is the synthetic world's truth; in real data the cleaning lesson's spatial matching "
     "finds the duplicates.)",

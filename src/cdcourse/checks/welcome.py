@@ -40,6 +40,8 @@ q1 = Exercise(
     ],
     solution="n_households = population['household_id'].nunique()",
     explanation="Rows are persons; distinct household_id values are households.",
+    mistakes=[(lambda: len(_load("population")),
+               "that is the number of rows, one per person: count the distinct households instead")],
 )
 
 #: The scenarios of q2, by letter.
@@ -115,6 +117,8 @@ q5 = Exercise(
         "`(population['language_group'] == 'Saro').mean()`.",
     ],
     solution="saro_share = (population['language_group'] == 'Saro').mean()",
+    mistakes=[(lambda: int((_load("population")["language_group"] == "Saro").sum()),
+               "that is the number of Saro persons: divide by the number of persons to get a share")],
 )
 
 
@@ -144,6 +148,21 @@ q6 = Exercise(
     ),
     explanation="Weighted, each interviewed person stands for the number of people their weight says.",
 )
+
+
+def _survey_improved_water_unweighted() -> float:
+    from cdcourse.widgets.explorer import weighted_table
+
+    table = weighted_table(_load("community_survey"), "improved_water")
+    return float(table.loc[table["improved_water"] == True, "share"].iloc[0])  # noqa: E712
+
+
+q6.mistakes.extend([
+    (_survey_improved_water_unweighted,
+     "that is the unweighted share of the people interviewed: tick 'Use survey weights' (weighted=True)"),
+    (lambda: float(_load("population")["improved_water"].mean()),
+     "that is the truth from the population frame; the question asks what the survey estimates with its weights"),
+])
 
 
 def share_aged_reference(frame: pd.DataFrame, low: int, high: int) -> float:
