@@ -265,3 +265,17 @@ def test_place_and_facility_name_columns_are_not_taken_for_persons_names():
     assert roles.loc["facility_name", "role"] == "other"
     assert roles.loc["respondent_name", "role"] == "direct identifier"
     assert roles.loc["head_name", "role"] == "direct identifier"
+
+
+def test_cli_records_never_duplicate_a_column_of_the_data(tmp_path, capsys):
+    data = tmp_path / "clash.csv"
+    pd.DataFrame({"age": [30, 30, 40], "sex": ["F", "F", "M"], "risk": ["low", "low", "high"]}).to_csv(data, index=False)
+    records = tmp_path / "records.csv"
+    assert main(["privacy", "report", str(data), "--qi", "age,sex", "--records", str(records), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["records"] == 3 and isinstance(report["summary"]["records"], int)
+    header = records.read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)), header
+    out = pd.read_csv(records)
+    assert out["risk"].tolist() == ["low", "low", "high"]          # the data's own column is kept as it is
+    assert out["sdc_risk"].tolist() == [0.5, 0.5, 1.0]             # the measure gets a prefixed name

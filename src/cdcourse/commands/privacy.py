@@ -35,6 +35,14 @@ def _list(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
+def _json_number(value: object) -> int | float | None:
+    """A measure for JSON: missing as null, counts as whole numbers."""
+    if value is None or pd.isna(value):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
 def _write(frame: pd.DataFrame, path: str) -> None:
     frame.to_csv(path, index=False)
     print(f"wrote {len(frame):,} rows to {path}", file=sys.stderr)
@@ -50,7 +58,7 @@ def _report(args: argparse.Namespace) -> int:
     )
     if args.json:
         out = {
-            "summary": {m: (None if pd.isna(v) else float(v)) for m, v in rep.to_frame().itertuples(index=False)},
+            "summary": {m: _json_number(v) for m, v in rep.to_frame().itertuples(index=False)},
             "verdicts": rep.verdicts.to_dict(orient="records"),
             "worst_classes": json.loads(rep.worst.to_json(orient="records")),
             "passes": rep.passes,
@@ -68,7 +76,12 @@ def _report(args: argparse.Namespace) -> int:
         print(f"Riskiest {min(args.top, len(rep.classes))} classes:")
         print(rep.worst.to_string(index=False))
     if args.records:
-        _write(pd.concat([data, rep.records], axis=1), args.records)
+        # A measure whose name the data already use gets a prefix, so no column is written twice.
+        clash = {c: f"sdc_{c}" for c in rep.records.columns if c in data.columns}
+        if clash:
+            print(f"columns {', '.join(clash)} exist in the data: the measures are written as "
+                  f"{', '.join(clash.values())}", file=sys.stderr)
+        _write(pd.concat([data, rep.records.rename(columns=clash)], axis=1), args.records)
     return 1 if (args.strict and not rep.passes) else 0
 
 
