@@ -362,3 +362,10 @@ def test_group_points_one_marker_shape_per_group_with_intervals(by_sex):
     assert spans == sorted(zip(by_sex["lo"].round(9), by_sex["hi"].round(9)))
     assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["female", "male"]
+
+
+def test_pyramid_refuses_a_top_that_would_make_groups_overlap():
+    # band 10 with top 85 would label 80-89 and 85+ side by side, and put an 87-year-old in "80-89"
+    people = pd.DataFrame({"age": [3, 87], "sex": ["male", "female"]})
+    with pytest.raises(CdcourseError, match="top must be a multiple of band"):
+        viz.pyramid(people, band=10, top=85)

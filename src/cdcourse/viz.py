@@ -782,6 +782,9 @@ def pyramid(
     require_columns(frame, [age, sex] + ([weight] if weight else []), "column")
     if band < 1 or top < band:
         raise CdcourseError(f"band must be >= 1 and top >= band; got band={band!r}, top={top!r}")
+    if top % band:
+        raise CdcourseError(f"top must be a multiple of band, so that the age groups do not overlap; got band={band!r}, "
+                            f"top={top!r} (for example top={top - top % band} or {top - top % band + band})")
     fig, ax = _axes(ax, figsize=(8.0, 6.5))
     table, labels = _pyramid_counts(frame, age, sex, weight, band, top, female, male)
     unit = "Persons"
