@@ -793,3 +793,11 @@ def test_generate_can_show_a_progress_bar(tmp_path, capsys):
     assert "Generating Lumeria" in capsys.readouterr().err
     datasets.generate(tmp_path, seed=1, scale=0.05)  # small and not a terminal: no bar
     assert "Generating Lumeria" not in capsys.readouterr().err
+
+
+def test_cli_list_says_why_it_shows_no_row_counts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CDCOURSE_DATA", str(tmp_path / "nowhere"))
+    assert main(["datasets", "list"]) == 0
+    captured = capsys.readouterr()
+    assert "population" in captured.out
+    assert "CDCOURSE_DATA" in captured.err and "no population.csv" in captured.err

@@ -7,15 +7,36 @@ import time
 HELP = "list the synthetic Lumeria datasets or generate them (seeded, any scale)"
 
 
+def _folder() -> tuple[object, str]:
+    """The folder load() would read, without generating anything; or None and why there is none."""
+    import os
+
+    from cdcourse.datasets import DATASETS, _cache_dir, _repo_datasets, data_dir
+    from cdcourse.errors import CdcourseError
+
+    if os.environ.get("CDCOURSE_DATA"):
+        try:
+            return data_dir(), ""
+        except CdcourseError as err:
+            return None, str(err)
+    for candidate in (_repo_datasets(), _cache_dir()):
+        if all((candidate / f"{n}.csv").is_file() for n in DATASETS):
+            return candidate, ""
+    return None, ("no data files yet: the first load() generates them into the user cache, or run "
+                  "'cdcourse datasets generate --out DIR' and set CDCOURSE_DATA=DIR")
+
+
 def _list(args: argparse.Namespace) -> int:
-    from cdcourse.datasets import DATASETS, data_dir
+    import sys
+
+    from cdcourse.datasets import DATASETS
 
     folder = None
     if not args.names_only:
-        try:
-            folder = data_dir()
-        except Exception:  # noqa: BLE001 - listing must work even without data files
-            folder = None
+        # Listing never generates data; it says why row counts are missing instead.
+        folder, why = _folder()
+        if folder is None:
+            print(f"no row counts: {why}", file=sys.stderr)
     for name, ds in DATASETS.items():
         if args.names_only:
             print(name)
