@@ -279,3 +279,14 @@ def test_cli_records_never_duplicate_a_column_of_the_data(tmp_path, capsys):
     out = pd.read_csv(records)
     assert out["risk"].tolist() == ["low", "low", "high"]          # the data's own column is kept as it is
     assert out["sdc_risk"].tolist() == [0.5, 0.5, 1.0]             # the measure gets a prefixed name
+
+
+def test_table_rules_refuse_negative_counts_and_text_series():
+    with pytest.raises(CdcourseError, match="negative"):
+        privacy.frequency_rule(pd.DataFrame({"a": [-1, 5]}))
+    with pytest.raises(CdcourseError, match="numbers only"):
+        privacy.laplace_counts(pd.Series(["a", "b"]), epsilon=1.0)
+    with pytest.raises(CdcourseError, match="empty"):
+        privacy.laplace_counts(pd.Series([], dtype=float), epsilon=1.0)
+    noisy = privacy.laplace_counts(pd.Series([5, 0], index=["x", "y"], name="n"), epsilon=1.0, seed=1)
+    assert isinstance(noisy.counts, pd.Series) and noisy.counts.name == "n"

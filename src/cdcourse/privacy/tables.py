@@ -12,6 +12,10 @@ Rules from the *Handbook on Statistical Disclosure Control* (Hundepool et al., 2
 - **secondary suppression**: once a cell is hidden, the row and column totals let anyone recompute
   it unless at least one more cell in that row and column is hidden too.
 
+The defaults of the dominance and p% rules (n = 2, k = 85; p = 10) are examples to start from, not
+values the Handbook prescribes: each agency sets and states its own, and keeps them confidential
+when knowing them would help an intruder.
+
 For counts, :func:`laplace_counts` adds Laplace noise with scale ``sensitivity / epsilon``, the
 basic mechanism of differential privacy (Dwork, McSherry, Nissim and Smith, 2006).
 """
@@ -37,11 +41,17 @@ def _as_table(table: pd.DataFrame | pd.Series, param: str = "table") -> pd.DataF
         raise CdcourseError(f"{param} must be a DataFrame (or Series) of counts; got {type(table).__name__}")
     if table.empty:
         raise CdcourseError(f"{param} is empty; at least one cell is needed")
-    non_numeric = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c].dtype)]
+    non_numeric = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c].dtype)
+                   or pd.api.types.is_bool_dtype(table[c].dtype)]
     if non_numeric:
         raise CdcourseError(
             f"{param} must hold numbers only; column(s) {', '.join(map(str, non_numeric))} are not numeric "
             f"(put labels in the index, e.g. with pd.crosstab or df.set_index)"
+        )
+    negative = [c for c in table.columns if (table[c] < 0).any()]
+    if negative:
+        raise CdcourseError(
+            f"{param} has negative counts in column(s) {', '.join(map(str, negative))}; a count is 0 or more"
         )
     return table
 
@@ -340,6 +350,7 @@ def laplace_counts(counts: pd.DataFrame | pd.Series, *, epsilon: float, sensitiv
     epsilon = float(number(epsilon, "epsilon", low=0, low_inclusive=False))
     sensitivity = float(number(sensitivity, "sensitivity", low=0, low_inclusive=False))
     if isinstance(counts, pd.Series):
+        _as_table(counts, "counts")  # the same checks as for a table (numbers, not empty, not negative)
         t = counts
     else:
         t = _as_table(counts, "counts")
