@@ -32,10 +32,9 @@ from browser.lab import (
     chromium_path,
     launch_chromium,
     on_failure_save_artifacts,
-    save_artifacts,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WELCOME = "00_welcome.ipynb"
 ASSIGNMENT = "fixture_weights"
@@ -47,7 +46,7 @@ CODE_PROMPTS_DONE = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chromium():
     path = chromium_path()
     if path is None:
@@ -71,34 +70,31 @@ def _release_fixture_assignment(workdir: Path) -> Path:
     return root / "release" / ASSIGNMENT
 
 
-@pytest.fixture(scope="module")
-def lab(chromium, tmp_path_factory):
-    work = tmp_path_factory.mktemp("browser")
-    root = work / "learner"
+@pytest.fixture
+def lab(chromium, tmp_path):
+    """A learner's JupyterLab on a copy of course/ and a released assignment; one per test.
+
+    One server and one browser per test, not per module: pytest-xdist may run this module's tests on both
+    workers (not every version honours the xdist_group mark), and module fixtures would then start twice.
+    """
+    root = tmp_path / "learner"
     shutil.copytree(REPO / "course", root / "course", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copytree(_release_fixture_assignment(work), root / ASSIGNMENT)
-    with JupyterLab(root, work / "server", learner=True) as server:
+    shutil.copytree(_release_fixture_assignment(tmp_path), root / ASSIGNMENT)
+    with JupyterLab(root, tmp_path / "server", learner=True) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
-def context(lab, tmp_path_factory):
+@pytest.fixture
+def page(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, tmp_path_factory.mktemp("chromium-profile"), chromium_path())
+        browser = launch_chromium(playwright, tmp_path / "chromium-profile", chromium_path())
         browser.set_default_timeout(STEP_TIMEOUT)
         try:
-            yield browser
+            yield browser.new_page()
         finally:
             browser.close()
-
-
-@pytest.fixture
-def page(context):
-    page = context.new_page()
-    yield page
-    page.close()
 
 
 def _open_notebook(page, lab: JupyterLab, path: str) -> None:
@@ -125,25 +121,10 @@ def _menu(page, *path: str) -> None:
         page.locator(".lm-Menu:visible .lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(label)}$")).click()
 
 
-@pytest.fixture(scope="module")
-def welcome(context, lab):
-    """The welcome lesson, opened and run top to bottom once (Run ▸ Run All Cells)."""
-    page = context.new_page()
-    try:
-        _open_notebook(page, lab, f"course/{WELCOME}")
-        _menu(page, "Run", "Run All Cells")
-        page.wait_for_function(CODE_PROMPTS_DONE, timeout=RUN_ALL_TIMEOUT)
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(state="attached")
-    except BaseException:
-        save_artifacts("welcome_run_all", page, lab)
-        raise
-    yield page
-    page.close()
-
-
-@on_failure_save_artifacts
-def test_welcome_lesson_runs_all_cells_without_an_error(welcome, lab):
-    page = welcome
+def run_all_without_error(page) -> None:
+    _menu(page, "Run", "Run All Cells")
+    page.wait_for_function(CODE_PROMPTS_DONE, timeout=RUN_ALL_TIMEOUT)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(state="attached")
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
                           has_text=re.compile(r"Traceback|Error\b.*most recent call"))
     assert errors.count() == 0, f"Run All Cells showed an error:\n{errors.first.inner_text()[:3000]}"
@@ -152,9 +133,7 @@ def test_welcome_lesson_runs_all_cells_without_an_error(welcome, lab):
     assert len(numbers) == len(prompts) and numbers == sorted(numbers), f"cells ran out of order: {prompts}"
 
 
-@on_failure_save_artifacts
-def test_dataset_explorer_renders_and_answers_a_dropdown_change(welcome, lab):
-    page = welcome
+def explorer_answers_a_dropdown_change(page) -> None:
     explorer = page.locator(".jp-OutputArea-output .widget-vbox", has_text="Dataset explorer").first
     explorer.scroll_into_view_if_needed()
     explorer.wait_for(state="visible")
@@ -180,9 +159,7 @@ def test_dataset_explorer_renders_and_answers_a_dropdown_change(welcome, lab):
     assert chart.evaluate("i => i.complete && i.naturalWidth > 0"), "the explorer's chart did not load"
 
 
-@on_failure_save_artifacts
-def test_self_check_results_appear(welcome, lab):
-    page = welcome
+def self_check_results_appear(page) -> None:
     results = page.locator(".jp-OutputArea-output div[role='status']")
     labels = {results.nth(i).get_attribute("aria-label") for i in range(results.count())}
     assert "Correct" in labels, f"no ✓ Correct self-check result is shown; found {sorted(filter(None, labels))}"
@@ -191,9 +168,7 @@ def test_self_check_results_appear(welcome, lab):
     assert "Correct" in first.inner_text()
 
 
-@on_failure_save_artifacts
-def test_plots_are_shown_as_loaded_images(welcome, lab):
-    page = welcome
+def plots_are_loaded_images(page) -> None:
     images = page.locator(".jp-Notebook .jp-OutputArea-output.jp-RenderedImage img")
     assert images.count() >= 2, f"expected the map and the pyramid as images; found {images.count()}"
     sizes = images.evaluate_all("imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
@@ -201,7 +176,16 @@ def test_plots_are_shown_as_loaded_images(welcome, lab):
 
 
 @on_failure_save_artifacts
-def test_released_assignment_shows_the_validate_button_and_validates(page, lab):
+def test_welcome_lesson_runs_with_a_live_explorer_self_checks_and_plots(page, lab):
+    _open_notebook(page, lab, f"course/{WELCOME}")
+    run_all_without_error(page)
+    explorer_answers_a_dropdown_change(page)
+    self_check_results_appear(page)
+    plots_are_loaded_images(page)
+
+
+@on_failure_save_artifacts
+def test_released_assignment_validates_and_learners_see_no_instructor_panels(page, lab):
     _open_notebook(page, lab, f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
     button = page.locator(".jp-NotebookPanel-toolbar .validate-button")
     button.wait_for(state="visible")
@@ -213,11 +197,9 @@ def test_released_assignment_shows_the_validate_button_and_validates(page, lab):
     # the release is unanswered, so nbgrader reports failing cells (or, at the least, a validation result)
     assert re.search(r"Validation|failed|passes all the tests", text), f"unexpected validation dialog:\n{text}"
     assert "error running the validate command" not in text, f"validation could not run:\n{text}"
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
 
-
-@on_failure_save_artifacts
-def test_learners_get_the_assignment_list_but_not_the_formgrader(page, lab):
-    page.goto(lab.lab(""), wait_until="domcontentloaded")
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
     items = page.locator(".lm-Menu:visible .lm-Menu-itemLabel").all_inner_texts()
     page.keyboard.press("Escape")
