@@ -229,24 +229,28 @@ def scaling_mode(args, log) -> int:
         if not args.data_dir:
             for folder in folders.values():
                 shutil.rmtree(folder, ignore_errors=True)
-    header = ["workload"] + [f"{s:,} rows" for s in sizes] + ["growth 1M->10M"]
-    rows_out = []
+    labels = [f"{s:,}" if s < 1_000_000 else f"{s // 1_000_000}M" for s in sizes]
+    time_rows, memory_rows = [], []
     for w in chosen:
-        cells, times = [], []
+        cells, mem, cpus = [], [], []
         for s in sizes:
             r = table[w["id"]].get(s, {})
             if r.get("status") == "ok":
-                cells.append(f"{compare.seconds(r['median_s'])} s / {compare.megabytes(r['input_mb'])} + "
-                             f"{compare.megabytes(r['extra_mb'])} MB")
-                times.append(r["median_s"])
+                cells.append(f"{compare.seconds(r['median_s'])} ({compare.seconds(r.get('median_cpu_s'))})")
+                mem.append(f"{compare.megabytes(r['input_mb'])} + {compare.megabytes(r['extra_mb'])}")
+                cpus.append(r.get("median_cpu_s") or r["median_s"])
             else:
                 cells.append("failed")
-                times.append(None)
-        g = compare.growth(sizes, times)
-        rows_out.append([w["name"]] + cells + ["-" if g is None else f"n^{g:.2f}"])
+                mem.append("failed")
+                cpus.append(None)
+        g = compare.growth(sizes, cpus)
+        time_rows.append([w["name"]] + cells + ["-" if g is None else f"{g:.2f}"])
+        memory_rows.append([w["name"]] + mem)
+    growth_label = f"growth {labels[-2]}->{labels[-1]}" if len(sizes) > 1 else "growth"
     print()
-    print(compare.markdown_table(header, rows_out))
-    print("\ncell: median time / input frame MB + MB the run added on top of it")
+    print(compare.markdown_table(["seconds: wall (CPU)"] + [f"{x} rows" for x in labels] + [growth_label], time_rows))
+    print("\ngrowth: exponent b of CPU time ~ rows^b between the two largest sizes (1 = linear)\n")
+    print(compare.markdown_table(["MB: input + added by the run"] + [f"{x} rows" for x in labels], memory_rows))
     _save(args, {"mode": "scaling", "sizes": sizes, "results": table})
     if not args.data_dir:
         shutil.rmtree(data_root, ignore_errors=True)
