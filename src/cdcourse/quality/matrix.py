@@ -401,13 +401,30 @@ def _apply_overrides(spec: Mapping[str, Any]) -> ScoringMatrix:
 
 
 def default_matrix() -> ScoringMatrix:
-    """The course's own default matrix (see the module docstring for what it is built on)."""
+    """The course's own default matrix (see the module docstring for what it is built on).
+
+    Examples
+    --------
+    >>> m = default_matrix()
+    >>> len(m.criteria), m.fit_threshold, m.caveats_threshold
+    (8, 75.0, 50.0)
+    """
     text = resources.files("cdcourse.quality").joinpath("default_matrix.json").read_text(encoding="utf-8")
     return ScoringMatrix.from_dict(json.loads(text))
 
 
 def load_matrix(path: str | Path) -> ScoringMatrix:
-    """Read and validate a matrix from a JSON file (a full matrix or a small override of the default)."""
+    """Read and validate a matrix from a JSON file (a full matrix or a small override of the default).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "nso.json"
+    ...     _ = path.write_text('{"base": "default", "weights": {"relevance": 30}, "normalise": true}')
+    ...     round(load_matrix(path).weights["relevance"], 1)
+    26.1
+    """
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -418,7 +435,17 @@ def load_matrix(path: str | Path) -> ScoringMatrix:
 
 
 def load_answers(path: str | Path) -> dict[str, Any]:
-    """Read the assessor's answers (criterion -> level, or {"level": ..., "evidence": ...}) from JSON."""
+    """Read the assessor's answers (criterion -> level, or {"level": ..., "evidence": ...}) from JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "answers.json"
+    ...     _ = path.write_text('{"answers": {"relevance": {"level": 3, "evidence": "fills the disability gap"}}}')
+    ...     load_answers(path)["relevance"]["level"]
+    3
+    """
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -643,7 +670,14 @@ def _score_verdict(matrix: ScoringMatrix, score: float) -> str:
 
 
 def matrix_template(matrix: ScoringMatrix | None = None) -> dict[str, Any]:
-    """An answers template: one entry per human-scored criterion with its questions and levels."""
+    """An answers template: one entry per human-scored criterion with its questions and levels.
+
+    Examples
+    --------
+    >>> template = matrix_template()
+    >>> sorted(template["answers"])[:2], template["answers"]["relevance"]["level"] is None
+    (['accessibility_clarity', 'coherence_comparability'], True)
+    """
     matrix = default_matrix() if matrix is None else matrix
     return {"answers": {c.id: {"level": None, "evidence": "", "questions": list(c.questions),
                                "levels": {str(k): v for k, v in c.levels.items()}}

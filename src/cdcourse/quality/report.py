@@ -35,7 +35,17 @@ def _viz():
 
 
 def completeness_chart(profile: QualityProfile, *, ax=None, max_columns: int = 40):
-    """Horizontal bars: completeness and validity (%) per column, worst first. Returns (fig, ax)."""
+    """Horizontal bars: completeness and validity (%) per column, worst first. Returns (fig, ax).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from cdcourse.quality import profile
+    >>> fig, ax = completeness_chart(profile(pd.DataFrame({"a": [1, None], "b": ["x", "y"]})))
+    >>> len(ax.patches) >= 2
+    True
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     cols = profile.columns.copy()
@@ -78,7 +88,17 @@ def completeness_chart(profile: QualityProfile, *, ax=None, max_columns: int = 4
 
 
 def scorecard_chart(assessment: Assessment, *, ax=None):
-    """Horizontal bars: the level each criterion reached beside its minimum level. Returns (fig, ax)."""
+    """Horizontal bars: the level each criterion reached beside its minimum level. Returns (fig, ax).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from cdcourse.quality import assess
+    >>> fig, ax = scorecard_chart(assess({"completeness_cells": 99, "validity": 99, "uniqueness": 100}, {"relevance": 3}))
+    >>> ax.get_title() != "" or ax.get_xlabel() != ""
+    True
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     table = assessment.criteria
@@ -146,7 +166,18 @@ def _table(frame: pd.DataFrame, max_rows: int = 60) -> str:
 
 
 def report_dict(profile: QualityProfile, assessment: Assessment | None = None) -> dict[str, Any]:
-    """The report as plain JSON-ready data: the profile, and the assessment with its matrix."""
+    """The report as plain JSON-ready data: the profile, and the assessment with its matrix.
+
+    Examples
+    --------
+    >>> import json
+    >>> from cdcourse.quality import profile
+    >>> data = report_dict(profile(pd.DataFrame({"a": [1, None]})))
+    >>> data["profile"]["measures"]["completeness_cells"]["value"], data["profile"]["measures"]["validity"]["value"]
+    (50.0, None)
+    >>> len(json.dumps(data)) > 0
+    True
+    """
     out: dict[str, Any] = {"report": "cdcourse quality report", "profile": profile.to_dict()}
     if assessment is not None:
         out["assessment"] = assessment.to_dict()
@@ -156,7 +187,15 @@ def report_dict(profile: QualityProfile, assessment: Assessment | None = None) -
 
 def report_html(profile: QualityProfile, assessment: Assessment | None = None, *, title: str | None = None,
                 charts: bool = True) -> str:
-    """A self-contained HTML page: verdict, measures with formulas, per-column table, charts, matrix."""
+    """A self-contained HTML page: verdict, measures with formulas, per-column table, charts, matrix.
+
+    Examples
+    --------
+    >>> from cdcourse.quality import profile
+    >>> page = report_html(profile(pd.DataFrame({"a": [1, None]}), dataset="toy"))
+    >>> page.startswith("<!DOCTYPE html>") or page.lstrip().lower().startswith("<!doctype html>"), "toy" in page
+    (True, True)
+    """
     esc = html.escape
     title = title or f"Quality report: {profile.dataset or 'dataset'}"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>",
@@ -232,7 +271,19 @@ def report_html(profile: QualityProfile, assessment: Assessment | None = None, *
 
 def write_report(path: str | Path, profile: QualityProfile, assessment: Assessment | None = None, *,
                  json_path: str | Path | None = None, title: str | None = None) -> Path:
-    """Write the HTML report (and the JSON twin when ``json_path`` is given); returns the HTML path."""
+    """Write the HTML report (and the JSON twin when ``json_path`` is given); returns the HTML path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from cdcourse.quality import profile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     html_path = write_report(Path(tmp) / "r.html", profile(pd.DataFrame({"a": [1, None]})),
+    ...                              json_path=Path(tmp) / "r.json")
+    ...     sorted(p.name for p in Path(tmp).iterdir())
+    ['r.html', 'r.json']
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report_html(profile, assessment, title=title), encoding="utf-8")

@@ -101,7 +101,21 @@ def schema_of(package: Mapping[str, Any], resource: str | None = None, *, path: 
 
 
 def read_schema(path: str | Path, resource: str | None = None, *, data_path: str | None = None) -> dict:
-    """Read a Table Schema from a JSON file (a ``datapackage.json`` or a bare schema)."""
+    """Read a Table Schema from a JSON file (a ``datapackage.json`` or a bare schema).
+
+    ``resource`` names the data package resource (or ``data_path`` the data file it describes).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "datapackage.json"
+    ...     _ = path.write_text(json.dumps({"resources": [{"name": "visits", "path": "visits.csv",
+    ...         "schema": {"fields": [{"name": "age", "type": "integer"}]}}]}))
+    ...     [f["name"] for f in read_schema(path, "visits")["fields"]]
+    ['age']
+    """
     try:
         package = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
