@@ -9,16 +9,19 @@ exactly as the Assignments tab does in the browser.
 
 The cycle (with the harness fixture assignment ``fixture_weights``, small and quick to grade):
 
-1. the instructor, in their course root, runs ``nbgrader generate_assignment`` and ``release_assignment`` into a
-   shared exchange folder;
+1. the instructor creates the cohort's course root with the roster and the exchange folder, and releases the
+   assignment into the exchange;
 2. each learner lists the course's assignments and fetches the release through their own server
    (``/user/<name>/assignments/fetch``);
 3. learner ``amina`` saves the model answers through the Contents API, as JupyterLab saves a notebook; learner
    ``bongani`` leaves the release unanswered; both submit through their servers;
-4. the instructor collects and autogrades with nbgrader's own commands (the kit's ``cdcourse grade`` is not
-   there yet), and the gradebook gives amina every autograded point and bongani none;
+4. the instructor collects and autogrades, and the gradebook gives amina every autograded point and bongani none;
 5. the instructor generates and releases feedback; amina fetches it through her server, and it holds no
    hidden test.
+
+The instructor's steps are the kit's commands, as the instructor guide gives them (``cdcourse grade init``,
+``release``, ``collect``, ``autograde``, ``feedback``), run in a shell as on the hub's terminal. Where the kit has no
+``cdcourse grade`` (an older checkout), the same steps run as nbgrader's own commands.
 
 One stand-in, because every single-user server here runs as the same Unix account (the test does not create
 system accounts, and on a machine where the interpreter lives in a private home folder no other account could
@@ -255,16 +258,17 @@ def hub():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _instructor(hub: Hub, *args: str) -> str:
+def _instructor(hub: Hub, *args: str, cwd: Path | None = None) -> str:
     """Run a command in the instructor's course root, as the instructor would in a terminal on the hub."""
-    root = hub.home(INSTRUCTOR) / "course"
+    root = cwd or hub.home(INSTRUCTOR) / "course"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
     env.update(PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}", HOME=str(hub.home(INSTRUCTOR)),
                JUPYTER_CONFIG_PATH=str(hub.base / "site-config"), IPYTHONDIR=str(hub.home(INSTRUCTOR) / ".ipython"),
                MPLBACKEND="Agg")
     done = subprocess.run(list(args), cwd=root, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
     log = (done.stdout + done.stderr).strip()
-    assert done.returncode == 0, f"the instructor's `{' '.join(args[2:] if args[1] == '-m' else args)}` failed:\n{log}"
+    shown = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(args[2:] if args[1] == "-m" else args))
+    assert done.returncode == 0, f"the instructor's `{shown}` failed (exit code {done.returncode}):\n{log}"
     return log
 
 
@@ -272,18 +276,70 @@ def _nbgrader(hub: Hub, *args: str) -> str:
     return _instructor(hub, sys.executable, "-m", "nbgrader", *args)
 
 
+def _kit_grade_command() -> bool:
+    """Whether this checkout has ``cdcourse grade`` (the instructor workflow on top of nbgrader)."""
+    import importlib.util
+
+    return importlib.util.find_spec("cdcourse.commands.grade") is not None
+
+
+class Instructor:
+    """The instructor's steps, with ``cdcourse grade`` when the kit has it, else with nbgrader's commands."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.kit = _kit_grade_command()
+        self.course = hub.home(INSTRUCTOR) / "course"
+
+    def grade(self, *args: str) -> str:
+        return _instructor(self.hub, str(VENV_BIN / "cdcourse"), "grade", *args, "--course", str(self.course))
+
+    def set_up(self) -> None:
+        if self.kit:
+            roster = self.hub.home(INSTRUCTOR) / "roster.csv"
+            roster.parent.mkdir(parents=True, exist_ok=True)
+            roster.write_text("id,first_name,last_name,email\namina,Amina,Diallo,\nbongani,Bongani,Dlamini,\n",
+                              encoding="utf-8")
+            _instructor(self.hub, str(VENV_BIN / "cdcourse"), "grade", "init", str(self.course), "--roster",
+                        str(roster), "--from", str(FIXTURE_ROOT), "--exchange", str(self.hub.exchange), cwd=roster.parent)
+        else:
+            self.course.mkdir(parents=True)
+            shutil.copytree(FIXTURE_ROOT / "source", self.course / "source")
+            shutil.copyfile(REPO / "exercises" / "nbgrader_config.py", self.course / "nbgrader_config.py")
+        # every submission here belongs to the same Unix account (see the module docstring)
+        with open(self.course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+            config.write("\nc.CollectApp.check_owner = False\n")
+
+    def release(self) -> None:
+        if self.kit:
+            self.grade("release", ASSIGNMENT)
+        else:
+            _nbgrader(self.hub, "generate_assignment", ASSIGNMENT, "--force")
+            _nbgrader(self.hub, "release_assignment", ASSIGNMENT, "--force")
+
+    def collect_and_autograde(self) -> None:
+        if self.kit:
+            self.grade("collect", ASSIGNMENT)
+            self.grade("autograde", ASSIGNMENT)
+        else:
+            _nbgrader(self.hub, "collect", ASSIGNMENT)
+            _nbgrader(self.hub, "autograde", ASSIGNMENT, "--force")
+
+    def return_feedback(self) -> None:
+        if self.kit:
+            self.grade("feedback", ASSIGNMENT)
+        else:
+            _nbgrader(self.hub, "generate_feedback", ASSIGNMENT, "--force")
+            _nbgrader(self.hub, "release_feedback", ASSIGNMENT)
+
+
 def test_workshop_cycle_release_fetch_submit_collect_autograde_feedback(hub):
-    # 1. the instructor prepares the course root in their home and releases the assignment
-    course = hub.home(INSTRUCTOR) / "course"
-    course.mkdir(parents=True)
-    shutil.copytree(FIXTURE_ROOT / "source", course / "source")
-    shutil.copyfile(REPO / "exercises" / "nbgrader_config.py", course / "nbgrader_config.py")
-    # every submission here belongs to the same Unix account (see the module docstring)
-    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
-        config.write("\nc.CollectApp.check_owner = False\n")
+    # 1. the instructor prepares the cohort's course root in their home and releases the assignment
+    instructor = Instructor(hub)
+    course = instructor.course
     hub.start_server(INSTRUCTOR)
-    _nbgrader(hub, "generate_assignment", ASSIGNMENT, "--force")
-    _nbgrader(hub, "release_assignment", ASSIGNMENT, "--force")
+    instructor.set_up()
+    instructor.release()
     assert (hub.exchange / COURSE_ID / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists(), (
         "release_assignment put nothing into the exchange")
 
@@ -310,11 +366,10 @@ def test_workshop_cycle_release_fetch_submit_collect_autograde_feedback(hub):
     assert inbound == sorted(LEARNERS), f"the exchange's inbound folder holds submissions of {inbound}"
 
     # 4. the instructor collects and autogrades
-    _nbgrader(hub, "collect", ASSIGNMENT)
+    instructor.collect_and_autograde()
     for learner in LEARNERS:
         assert (course / "submitted" / learner / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists(), (
             f"collect did not bring in {learner}'s submission")
-    _nbgrader(hub, "autograde", ASSIGNMENT, "--force")
     wanted = autograded_test_points(source)
     from nbgrader.api import Gradebook
 
@@ -328,8 +383,7 @@ def test_workshop_cycle_release_fetch_submit_collect_autograde_feedback(hub):
     assert not any(scores[BLANK].values()), f"the unanswered submission of {BLANK} earned points: {scores[BLANK]}"
 
     # 5. feedback goes back through the exchange, without the hidden tests
-    _nbgrader(hub, "generate_feedback", ASSIGNMENT, "--force")
-    _nbgrader(hub, "release_feedback", ASSIGNMENT)
+    instructor.return_feedback()
     hub.as_learner(ANSWERING, "POST", "/assignments/fetch_feedback",
                    query={"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})
     pages = sorted((hub.home(ANSWERING) / ASSIGNMENT / "feedback").rglob("*.html"))
