@@ -129,7 +129,7 @@ def _collect(args) -> int:
 
 
 def _autograde(args) -> int:
-    from cdcourse.grading.autograde import autograde
+    from cdcourse.grading.batch import autograde
 
     def stop(signum, frame):  # a polite kill stops the batch like Ctrl-C: grades so far are kept
         raise KeyboardInterrupt

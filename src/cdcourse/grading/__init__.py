@@ -29,7 +29,7 @@ _EXPORTS = {
     "export": "cdcourse.grading.workflow",
     "collect_zip": "cdcourse.grading.collect",
     "collect_exchange": "cdcourse.grading.collect",
-    "autograde": "cdcourse.grading.autograde",
+    "autograde": "cdcourse.grading.batch",
     "StepReport": "cdcourse.grading.report",
     "sandbox_problem": "cdcourse.grading.sandbox",
 }

@@ -1,4 +1,4 @@
-"""Grade one submission in its own process and workspace (the batch in :mod:`cdcourse.grading.autograde` runs
+"""Grade one submission in its own process and workspace (the batch in :mod:`cdcourse.grading.batch` runs
 one of these per submission, N at a time).
 
 The workspace is a small nbgrader course root of its own::
@@ -24,11 +24,16 @@ import os
 import traceback
 from pathlib import Path
 
-import nbgrader.apps  # noqa: F401 -- preloaded: the fork server imports nbgrader once for every worker
+import jupyter_client.asynchronous  # noqa: F401 -- preloaded, with everything below, once in the fork server
+import nbgrader.apps  # noqa: F401
+import nbgrader.converters  # noqa: F401
+from jupyter_client.provisioning.factory import KernelProvisionerFactory
 from nbgrader.api import Gradebook
 
-from cdcourse.grading import preprocessors
+from cdcourse.grading import kernels, preprocessors  # noqa: F401
 from cdcourse.grading._env import load_config, sqlite_url
+
+KernelProvisionerFactory.instance()  # scans the installed provisioners (entry points) once, not per kernel
 
 RESULT = "result.json"
 

@@ -168,7 +168,8 @@ class RepairSubmission(NbGraderPreprocessor):
             if "cell_type" in new:
                 new["cell_type"] = cell_type
             cell.metadata["nbgrader"] = new
-            if expected["locked"] and gid in released and released[gid] and cell.source != released[gid]:
+            if (expected["locked"] and released.get(gid)
+                    and cell.source not in (released[gid], self.source[gid][2])):
                 note("repaired", "is a locked cell that was edited; graded with the original", gid)
 
     @staticmethod
@@ -394,9 +395,9 @@ class GuardedExecute(Execute):
             super().output(outs, part, display_id, cell_index)
         if cell_index not in self._truncated:
             self._truncated.add(cell_index)
-            outs.append(new_output("stream", name="stdout",
-                                   text=f"\n[output beyond {self.max_output_bytes:,} characters was dropped by the "
-                                        "grader]\n"))
+            # not a stream: nbgrader's LimitOutput would cut it with the flood it explains
+            outs.append(new_output("display_data", data={
+                "text/plain": f"[output beyond {self.max_output_bytes:,} characters was dropped by the grader]"}))
             note("output", f"printed more than {self.max_output_bytes:,} characters; the rest was dropped",
                  _label(self.nb.cells[cell_index], cell_index))
         if kind == "stream" and content.get("name") == "stderr" and not any(

@@ -418,7 +418,8 @@ def autograde(course: str | Path, assignment: str, *, jobs: int = 1, timeout: fl
             if (not force and done.get("fingerprint") == sub.fingerprint and student in in_gradebook
                     and graded_dir.is_dir()):
                 rows[student] = {"learner": student, "score": done.get("score", ""), "status": "unchanged",
-                                 "notes": ["graded before from the same files; skipped (force to grade again)"]}
+                                 "notes": [f"graded {done.get('graded_at', 'before')} from the same files; skipped "
+                                           "(force to grade again)"] + list(done.get("notes", []))}
                 continue
             todo.append(sub)
 
@@ -432,7 +433,8 @@ def autograde(course: str | Path, assignment: str, *, jobs: int = 1, timeout: fl
             snapshot = batch / "gradebook-snapshot.db"
             if todo:
                 _snapshot(cohort, snapshot)
-            env = jupyter_environment(batch / "env")
+            # a kernel sees the instructor's environment, as under plain nbgrader (the sandbox replaces it)
+            env = {**os.environ, **jupyter_environment(batch / "env")}
             ctx = _context()
             pending = deque(todo)
             running: dict = {}
