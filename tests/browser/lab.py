@@ -22,7 +22,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -223,7 +222,3 @@ def on_failure_save_artifacts(test):
             raise
 
     return wrapper
-
-
-def temporary_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
