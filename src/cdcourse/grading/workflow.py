@@ -102,7 +102,11 @@ def release(course: str | Path, assignment: str, *, duedate: str | None = None, 
             notes.append(f"released to the exchange {cohort.exchange_root} (course {cohort.course_id})")
             bar.update(1)
     notes.append("checked: the release holds no solution line and no hidden-test line")
-    notes.append(f"next: hand out {cohort.root / 'release' / assignment}, then 'cdcourse grade collect {assignment}'")
+    if cohort.exchange_root:
+        notes.append(f"next: learners fetch it in JupyterHub (Assignments tab); then 'cdcourse grade collect {assignment}'")
+    else:
+        notes.append(f"next: hand out {cohort.root / 'release' / assignment} (e.g. upload it to your learning "
+                     f"platform); then 'cdcourse grade collect {assignment} --zip FILE'")
     return StepReport(f"release {assignment}", ("notebook", "test cells", "autograded points", "hidden-test cells",
                                                 "manual points", "released to"), tuple(rows), tuple(notes))
 
