@@ -91,11 +91,18 @@ def require_number(
     Traceback (most recent call last):
     ...
     cdcourse.errors.CdcourseError: margin must be a number in (0, inf); got 0
+    >>> require_number(-1, "deff", low=1, high=float("inf"))
+    Traceback (most recent call last):
+    ...
+    cdcourse.errors.CdcourseError: deff must be a number in [1, inf); got -1
     """
-    lo_b = "[" if low_inclusive and low is not None else "("
-    hi_b = "]" if high_inclusive and high is not None else ")"
-    lo_text = "-inf" if low is None else f"{low:g}"
-    hi_text = "inf" if high is None else f"{high:g}"
+    # An infinite bound is never reached, so it reads as open whatever the flag says.
+    low_open = low is None or np.isinf(low)
+    high_open = high is None or np.isinf(high)
+    lo_b = "[" if low_inclusive and not low_open else "("
+    hi_b = "]" if high_inclusive and not high_open else ")"
+    lo_text = "-inf" if low_open else f"{low:g}"
+    hi_text = "inf" if high_open else f"{high:g}"
     span = f"{lo_b}{lo_text}, {hi_text}{hi_b}"
     kind = "a whole number" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -118,12 +125,26 @@ def require_positive_weights(data: pd.DataFrame, weight: str, param: str = "weig
     Traceback (most recent call last):
     ...
     cdcourse.errors.CdcourseError: weight column 'w' has 1 missing and 1 negative value (rows 1, 2); weights must be > 0
+    >>> require_positive_weights(pd.DataFrame({"w": ["1.5", "a"]}), "w")
+    Traceback (most recent call last):
+    ...
+    cdcourse.errors.CdcourseError: weight column 'w' has 1 value that is not a number (e.g. 'a'; rows 1); weights must be numbers > 0
     """
     require_columns(data, weight, param)
-    values = pd.to_numeric(data[weight], errors="coerce").to_numpy(dtype=float)
-    missing = np.isnan(values)
+    raw = data[weight]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    absent = raw.isna().to_numpy()
+    missing = np.isnan(values) & absent
+    not_number = np.isnan(values) & ~absent
     negative = values < 0
     zero = values == 0
+    if not_number.any():
+        count = int(not_number.sum())
+        noun = "value that is" if count == 1 else "values that are"
+        raise CdcourseError(
+            f"{param} column {weight!r} has {count} {noun} not a number (e.g. {raw[not_number].iloc[0]!r}; "
+            f"rows {_listing(data.index[not_number])}); weights must be numbers > 0"
+        )
     if missing.any() or negative.any() or zero.any():
         parts = []
         if missing.any():

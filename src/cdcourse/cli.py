@@ -65,6 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CdcourseError as err:
         print(f"cdcourse: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`cdcourse datasets list | head -2`): not an error of ours. Point stdout
+        # at devnull so Python's own flush at exit does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return int(result or 0)
 
 
