@@ -121,6 +121,7 @@ _try("write_outside", lambda: open({str(outside / "pwned.txt")!r}, "w").write("x
 _try("write_own_folder", lambda: open("mine.txt", "w").write("x"))
 _try("connect_host_service", lambda: _socket.create_connection(("127.0.0.1", {port}), timeout=3).close())
 _try("read_environment_secret", lambda: _os.environ["CDCOURSE_PROBE_SECRET"])
+_try("signal_instructor_process", lambda: _os.kill({os.getpid()}, 0))
 print("PROBE " + _json.dumps(_probe))
 '''
 
@@ -523,7 +524,7 @@ def test_without_sandbox_learner_code_runs_with_the_instructors_privileges(cycle
     assert probe, "the probe printed nothing"
     for action in ("read_source", "read_gradebook", "read_grader_workspace", "read_instructor_file",
                    "write_course_root", "write_outside", "write_own_folder", "connect_host_service",
-                   "read_environment_secret"):
+                   "read_environment_secret", "signal_instructor_process"):
         assert probe[action].startswith("ok"), (action, probe[action])
 
 
@@ -535,7 +536,7 @@ def test_sandboxed_learner_code_cannot_read_write_or_connect_outside_its_folder(
     blocked = {a: r for a, r in probe.items() if r.startswith("blocked")}
     assert set(blocked) == {"read_source", "read_gradebook", "read_grader_workspace", "read_instructor_file",
                             "write_course_root", "write_outside", "connect_host_service",
-                            "read_environment_secret"}, probe
+                            "read_environment_secret", "signal_instructor_process"}, probe
     assert probe["write_own_folder"].startswith("ok")
     assert (cycle.root / "autograded" / "probe" / NAME / "mine.txt").is_file()
 
