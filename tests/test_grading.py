@@ -337,3 +337,16 @@ def test_after_too_many_kernel_deaths_the_rest_is_marked_not_run(tmp_path, monke
     assert [o.ename for o in nb.cells[3].outputs] == ["NotRun"]
     assert "later cells were not run" in nb.cells[3].outputs[0].evalue
     assert sum("kernel stopped 2 times" in e["message"] for e in events) == 1
+
+
+def test_collect_skips_a_zip_member_too_large_to_be_a_notebook(tmp_path):
+    from cdcourse.grading import collect_zip
+
+    root = _fake_cohort(tmp_path)
+    bomb = tmp_path / "subs.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("s01/sampling.ipynb", b"0" * (101 * 2**20))
+    report = collect_zip(root, "sampling", bomb)
+    (row,) = [r for r in report.rows if r["file"] == "s01/sampling.ipynb"]
+    assert row["status"] == "ignored" and "too large" in row["notes"][0]
+    assert not (root / "submitted").exists()

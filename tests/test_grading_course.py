@@ -27,7 +27,7 @@ from fixtures.submissions import broken
 REPO = Path(__file__).resolve().parents[1]
 NAME = os.environ.get("CDCOURSE_GRADING_ASSIGNMENT", "anonymization")
 NB = f"{NAME}.ipynb"
-TIMEOUT = 20  # seconds per cell: the assignment's cells load datasets and anonymise them in a few seconds
+TIMEOUT = 15  # seconds per cell: the assignment's cells load datasets and anonymise them in a second or two
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader, pytest.mark.xdist_group("grading-course")]
 
 if not (REPO / "exercises" / "source" / NAME / NB).is_file():

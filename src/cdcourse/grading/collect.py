@@ -29,6 +29,7 @@ from cdcourse.grading.report import StepReport
 
 COLUMNS = ("learner", "file", "status", "notes")
 _JUNK_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
+MAX_NOTEBOOK_BYTES = 100 * 2**20  # a notebook with outputs is rarely over a few MB; a bigger file is not read
 
 
 def _normal(text: str) -> str:
@@ -151,6 +152,11 @@ def collect_zip(course: str | Path, assignment: str, zip_path: str | Path, *, ti
             if _JUNK_PARTS & set(path.parts) or any(p.startswith(".") for p in path.parts):
                 continue
             student, rest = find_learner(path, roster)
+            if member.file_size > MAX_NOTEBOOK_BYTES:
+                rows.append({"learner": student or "?", "file": str(path), "status": "ignored",
+                             "notes": [f"{member.file_size / 2**20:.0f} MB: too large for a notebook (limit "
+                                       f"{MAX_NOTEBOOK_BYTES // 2**20} MB)"]})
+                continue
             if path.suffix.lower() != ".ipynb":
                 rows.append({"learner": student or "?", "file": str(path), "status": "ignored",
                              "notes": ["not a notebook (.ipynb)"]})
