@@ -75,7 +75,7 @@ def ensure_peer_venv(path: Path, log) -> dict:
         except Exception as exc:  # noqa: BLE001
             return {"python": None, "failed": {"(environment)": f"could not create {path}: {exc}"}}
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    log(f"installing the peers from {REQUIREMENTS.relative_to(ROOT)} (a minute or two, once) ...")
+    log(f"installing the peers from {os.path.relpath(REQUIREMENTS, ROOT)} (a minute or two, once) ...")
     done = subprocess.run(pip + ["-r", str(REQUIREMENTS)], capture_output=True, text=True)
     failed: dict[str, str] = {}
     if done.returncode != 0:
