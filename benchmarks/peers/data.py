@@ -21,8 +21,8 @@ Three data sets, each a function of ``rows`` and a seed:
     unknown labels, missing values, duplicate ids, 12-year-old household heads), for 20 rules.
 
 Text columns with few distinct values are stored as codes + labels and rebuilt as object arrays that
-share one string object per label, the way a categorical-heavy CSV ends up in memory after
-deduplication; unique ids are real distinct strings.
+share one string object per label (``memory_usage(deep=True)`` still counts one string per cell, as
+after ``read_csv``); ids are real distinct strings.
 """
 from __future__ import annotations
 
