@@ -67,4 +67,4 @@ binder: $(VENV)/.installed-base
 	$(BIN)/python binder/make_requirements.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) .venv-peers .pytest_cache build *.egg-info src/*.egg-info
