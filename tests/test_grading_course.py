@@ -8,7 +8,7 @@ try another). Expected scores are not worked by hand here; they come from two in
   loops, hangs or kills its kernel must cost exactly what that exception costs (the cell's definitions are
   lost, every other answer still counts), so each must score what the control scores.
 
-Built once per session under a file lock, like tests/test_grading_workflow.py.
+Built once per test run under a file lock, like tests/test_grading_workflow.py.
 """
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ CASES = {
     "hang": "answered+hang_first_answer",
     "exit": "answered+exit_first_answer",
     "kill": "answered+kill_first_answer",
+    "memory": "answered+memory_after_first_answer",
+    "flood": "answered+flood_after_first_answer",
     "deleted": "answered+delete_first_test",
+    "dup_test": "answered+duplicate_first_test",
     "dup_answer": "answered+duplicate_first_answer",
     "edited": "release+edit_every_test",
     "markdown": "answered+first_test_to_markdown",
@@ -144,7 +147,13 @@ def test_a_looping_hanging_or_killed_answer_costs_what_an_exception_costs(graded
     assert rows(graded)[learner]["notes"], "the reason is reported"
 
 
-@pytest.mark.parametrize("learner", ["deleted", "dup_answer", "markdown", "wrongname"])
+@pytest.mark.parametrize("learner, words", [("memory", "MemoryError"), ("flood", "the rest was dropped")])
+def test_a_memory_hog_or_an_output_flood_after_a_correct_answer_costs_nothing(graded, learner, words):
+    assert points(graded, learner) == autograded_maximum(), rows(graded)[learner]
+    assert words in " ".join(rows(graded)[learner]["notes"])
+
+
+@pytest.mark.parametrize("learner", ["deleted", "dup_test", "dup_answer", "markdown", "wrongname"])
 def test_structural_damage_does_not_change_a_correct_submissions_score(graded, learner):
     assert points(graded, learner) == autograded_maximum(), rows(graded)[learner]
     assert rows(graded)[learner]["notes"], "the repair is reported"

@@ -2,7 +2,7 @@
 exchange, ``collect NAME`` brings the submissions in, and feedback goes back through the exchange.
 
 Learners are simulated with nbgrader's exchange classes in this process (as ``nbgrader fetch_assignment`` and
-``nbgrader submit --student ID`` would run in their JupyterHub sessions).
+``nbgrader submit --student ID`` would run in their JupyterHub servers).
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """A whole cohort cycle on the fixture assignment: init, release, collect, autograde (interrupted, resumed,
 repeated, forced), sandbox, feedback, export, with every kind of broken submission in the batch.
 
-The cycle runs once per test session (``cycle``): pytest-xdist 3.8 on pytest 9.2 ignores ``xdist_group``
-(pytest-xdist#1386), so the first worker that needs it builds it under a file lock in the session's shared
+The cycle runs once per test run (``cycle``): pytest-xdist 3.8 on pytest 9.2 ignores ``xdist_group``
+(pytest-xdist#1386), so the first worker that needs it builds it under a file lock in the run's shared
 folder and stores every step's report; other workers wait and read it. The tests only read.
 
 Expected scores are worked by hand from the fixture (tests/fixtures/build_fixture.py): 2 points for
