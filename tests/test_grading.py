@@ -301,6 +301,7 @@ def test_the_sandbox_binds_only_what_a_kernel_needs(tmp_path):
     assert ("--tmpfs", str(course)) in list(zip(cmd, cmd[1:]))
     assert ("--bind", str(tmp_path / "scratch"), "/tmp") in pairs
     assert {"--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"} <= set(cmd)
+    assert ("--size", str(64 * 2**20), "--tmpfs") in pairs  # /dev/shm cannot hold much memory
     assert not any(a in ("--bind", "--ro-bind") and b in ("/", "/root", "/home", str(tmp_path))
                    for a, b in zip(cmd, cmd[1:]))
 

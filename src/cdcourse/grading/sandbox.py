@@ -8,7 +8,8 @@ The kernel runs in new user, mount, PID, network, IPC, UTS and cgroup namespaces
   package is imported from, and the course datasets. Writable: the learner's own notebook folder, the kernel's
   connection folder, and a private scratch folder mounted as ``/tmp`` that is deleted after grading. Nothing
   else of the machine exists inside: not the course root (source notebooks, gradebook, other learners'
-  work), not the instructor's home, not the grader's own workspace;
+  work), not the instructor's home, not the grader's own workspace. ``/dev/shm`` is a private 64 MB file
+  system (memory the address-space limit does not count);
 - **network**: only a loopback interface of its own; the host's network and its ``127.0.0.1`` services are
   unreachable. The kernel talks to the grader over Unix sockets in its connection folder;
 - **processes**: it sees only its own processes, cannot signal the grader, and dies with it
@@ -16,9 +17,10 @@ The kernel runs in new user, mount, PID, network, IPC, UTS and cgroup namespaces
 - **environment**: cleared, then set to a short list (no tokens or passwords of the instructor's shell).
 
 What it does not do: limit CPU time (the per-cell timeout does), memory (``RLIMIT_AS`` is set by the kernel
-launcher, see :mod:`cdcourse.grading._launch`), or disk use of the learner's own folder beyond a per-file size
-limit; and it cannot stop learner code from reading what it is given on purpose (the notebook, the course
-datasets, the installed packages) or from tampering with its own grade inside its own kernel.
+launcher, see :mod:`cdcourse.grading._launch`), the number of processes, or disk use of the learner's own folder
+and ``/tmp`` beyond a per-file size limit; and it cannot stop learner code from reading what it is given on
+purpose (the notebook, the course datasets, the installed packages) or from tampering with its own grade inside
+its own kernel. It shares the host's Linux kernel: a kernel exploit is out of its reach.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_PATHS = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf",
              "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/fonts", "/etc/mime.types")
 SANDBOX_UID = 1000
+SHM_BYTES = 64 * 2**20
 
 
 def bwrap() -> str | None:
@@ -90,7 +93,9 @@ def bwrap_command(*, writable: list[Path], scratch: Path, hide: list[Path] = (),
             if variant.exists() and not any(_inside(variant, b) for b in bound):
                 args += ["--ro-bind", str(Path(os.path.realpath(variant))), str(variant)]
                 bound.append(variant)
-    args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch), "/tmp"]
+    # /dev/shm is memory the kernel's address-space limit does not count: keep it small
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+             "--bind", str(scratch), "/tmp"]
     for folder in hide:
         folder = Path(os.path.realpath(folder))
         if any(_inside(folder, b) for b in bound):
