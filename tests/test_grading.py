@@ -6,7 +6,6 @@ tests/test_grading_course.py (a course assignment).
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile

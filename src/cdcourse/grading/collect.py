@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
