@@ -86,6 +86,11 @@ def bwrap_command(*, writable: list[Path], scratch: Path, hide: list[Path] = (),
             args += ["--ro-bind", path, path]
     for path in ETC_PATHS:
         args += ["--ro-bind-try", path, path]
+    # /tmp (and /proc, /dev) before the readable roots: a kit or course kept under /tmp (a CI clone, a
+    # workshop laptop) is then bound on top of the private scratch /tmp instead of being hidden by it.
+    # /dev/shm is memory the kernel's address-space limit does not count: keep it small.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+             "--bind", str(scratch), "/tmp"]
     roots = readable_roots() if readable is None else list(readable)
     bound: list[Path] = []
     for root in roots:
@@ -93,9 +98,6 @@ def bwrap_command(*, writable: list[Path], scratch: Path, hide: list[Path] = (),
             if variant.exists() and not any(_inside(variant, b) for b in bound):
                 args += ["--ro-bind", str(Path(os.path.realpath(variant))), str(variant)]
                 bound.append(variant)
-    # /dev/shm is memory the kernel's address-space limit does not count: keep it small
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
-             "--bind", str(scratch), "/tmp"]
     for folder in hide:
         folder = Path(os.path.realpath(folder))
         if any(_inside(folder, b) for b in bound):
