@@ -23,6 +23,8 @@ Examples
 """
 from __future__ import annotations
 
+import abc
+
 import copy
 import html
 import math
@@ -384,14 +386,15 @@ def _inline_code(text: str) -> str:
 
 # --------------------------------------------------------------------------- comparisons
 
-class Comparison:
+class Comparison(abc.ABC):
     """Base of the built-in comparisons: ``compare(answer, expected) -> (ok, message)``.
 
     Any callable with that signature works as ``Exercise(compare=...)``; subclassing is optional.
     """
 
-    def __call__(self, answer: Any, expected: Any) -> tuple[bool, str]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __call__(self, answer: Any, expected: Any) -> tuple[bool, str]:
+        """Whether ``answer`` matches ``expected``, and a message that says what differs."""
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

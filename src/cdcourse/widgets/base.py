@@ -117,11 +117,11 @@ class Explorer:
     # -- to override
     def make_controls(self) -> dict[str, widgets.Widget]:
         """The controls, name -> ipywidgets control; names are the keyword arguments of compute."""
-        raise NotImplementedError("define make_controls() or set self.controls in the subclass")
+        raise TypeError(f"{type(self).__name__} has no controls: define make_controls() or set self.controls")
 
     def compute(self, **values: Any) -> Any:
         """The result for these control values; pure (no widgets, no printing)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define compute(**values), the pure step of the explorer")
 
     def render(self, result: Any) -> Any:
         """What to show for ``result``: an object or a list (DataFrame, HTML text, Figure, widget)."""
