@@ -243,6 +243,19 @@ def main(argv: list[str] | None = None) -> int:
         results.append(record)
         print(format_row(record), flush=True)
 
+    # A workload file may define summary(records) -> str for figures that compare its own workloads
+    # (ratios between variants, for example); it sees only that file's successful records.
+    for file in dict.fromkeys(w["file"] for w in chosen):
+        mine = [r for r in results if r["file"] == file and r["status"] == "ok"]
+        summary = getattr(load_module(bench_dir / file), "summary", None)
+        if mine and callable(summary):
+            try:
+                text = summary(mine)
+            except Exception as err:  # noqa: BLE001 -- a broken summary must not hide the table
+                text = f"(summary of {file} failed: {type(err).__name__}: {err})"
+            if text:
+                print(f"\n{text.rstrip()}")
+
     out = args.out or bench_dir / "results" / "latest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({

@@ -148,3 +148,17 @@ def test_results_default_to_the_git_ignored_results_folder(tmp_path):
     if shutil.which("git") and (repo / ".git").exists():
         ignored = subprocess.run(["git", "check-ignore", "-q", "benchmarks/results/latest.json"], cwd=repo)
         assert ignored.returncode == 0, "benchmarks/results/ must be git-ignored"
+
+
+def test_a_workload_file_may_print_a_summary_of_its_own_results(tmp_path):
+    _write(tmp_path, "bench_pair.py", textwrap.dedent("""
+        WORKLOADS = [{"name": "fast", "setup": int, "run": abs, "rows": 1},
+                     {"name": "also fast", "setup": int, "run": abs, "rows": 1}]
+
+        def summary(records):
+            return "compared: " + ", ".join(sorted(r["name"] for r in records))
+    """))
+    done = subprocess.run([sys.executable, str(RUN), "--dir", str(tmp_path), "--out", str(tmp_path / "r.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "compared: also fast, fast" in done.stdout
